@@ -1,0 +1,60 @@
+// Named errors of the engine. Each carries a machine-readable `code`, and
+// the field and limit it is about, so callers can branch without parsing text.
+
+export type BackgroundErrorCode =
+  | "invalid_option"
+  | "invalid_input"
+  | "limit_exceeded"
+  | "unknown_agent"
+  | "not_chat_agent"
+  | "not_found";
+
+export class BackgroundError extends Error {
+  override name = "BackgroundError";
+  readonly code: BackgroundErrorCode;
+  readonly field: string | undefined;
+
+  constructor(
+    code: BackgroundErrorCode,
+    message: string,
+    options: { field?: string; cause?: unknown } = {}
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.field = options.field;
+  }
+}
+
+/** An option given to `withBackground` is wrong. Thrown once, when the class is defined. */
+export class InvalidOptionError extends BackgroundError {
+  override name = "InvalidOptionError";
+  constructor(option: string, message: string) {
+    super("invalid_option", `withBackground option "${option}": ${message}`, { field: option });
+  }
+}
+
+/** A call's argument is wrong. Nothing was written. */
+export class InvalidInputError extends BackgroundError {
+  override name = "InvalidInputError";
+  constructor(field: string, message: string) {
+    super("invalid_input", `${field}: ${message}`, { field });
+  }
+}
+
+/** A call would pass a configured limit. Nothing was written. */
+export class LimitExceededError extends BackgroundError {
+  override name = "LimitExceededError";
+  readonly limit: number;
+  constructor(field: string, limit: number, message: string) {
+    super("limit_exceeded", `${field}: ${message} (limit ${limit})`, { field });
+    this.limit = limit;
+  }
+}
+
+/** The child class cannot be run here (not exported, or not a chat agent). */
+export class UnknownAgentError extends BackgroundError {
+  override name = "UnknownAgentError";
+  constructor(code: "unknown_agent" | "not_chat_agent", message: string) {
+    super(code, `agent: ${message}`, { field: "agent" });
+  }
+}

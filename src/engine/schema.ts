@@ -1,0 +1,76 @@
+// The engine's tables, created and migrated by one idempotent function.
+
+import { GIVE_UP_REASONS, NOTICE_SLOTS, sqlList, TASK_STATUSES } from "./status";
+
+export const SCHEMA_VERSION = 1;
+
+/** Each entry moves the schema from version i to i + 1. Append, never edit. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE IF NOT EXISTS bg_tasks (
+    id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE,
+    agent TEXT NOT NULL,
+    title TEXT NOT NULL,
+    input_json TEXT NOT NULL,
+    idempotency_key TEXT UNIQUE,
+    source TEXT NOT NULL,
+    delivery TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN (${sqlList(TASK_STATUSES)})),
+    give_up_reason TEXT CHECK (give_up_reason IS NULL OR give_up_reason IN (${sqlList(GIVE_UP_REASONS)})),
+    stop_reason TEXT CHECK (stop_reason IS NULL OR stop_reason IN ('budget', 'cancel')),
+    budget_ms INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    null_streak INTEGER NOT NULL DEFAULT 0,
+    inspections INTEGER NOT NULL DEFAULT 0,
+    last_inspected_at INTEGER,
+    progress_json TEXT,
+    summary TEXT,
+    output_json TEXT,
+    error TEXT
+  );
+  CREATE INDEX IF NOT EXISTS bg_tasks_by_status ON bg_tasks (status, created_at);
+  CREATE INDEX IF NOT EXISTS bg_tasks_by_created ON bg_tasks (created_at, id);
+  CREATE TABLE IF NOT EXISTS bg_notices (
+    task_id TEXT NOT NULL REFERENCES bg_tasks (id),
+    slot TEXT NOT NULL CHECK (slot IN (${sqlList(NOTICE_SLOTS)})),
+    status TEXT NOT NULL CHECK (status IN (${sqlList(TASK_STATUSES)})),
+    created_at INTEGER NOT NULL,
+    claimed_until INTEGER,
+    claimed_by TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    delivered_at INTEGER,
+    submission_id TEXT,
+    last_error TEXT,
+    PRIMARY KEY (task_id, slot)
+  );
+  CREATE INDEX IF NOT EXISTS bg_notices_undelivered ON bg_notices (created_at)
+    WHERE delivered_at IS NULL;
+  `
+];
+
+/** Create or migrate the engine's tables. Safe to call on every start. */
+export function ensureSchema(storage: DurableObjectStorage): void {
+  const sql = storage.sql;
+  sql.exec("CREATE TABLE IF NOT EXISTS bg_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  const row = sql.exec("SELECT value FROM bg_meta WHERE key = 'schema_version'").toArray()[0];
+  const current = row ? Number(row.value) : 0;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `agents-background: the stored schema is version ${current}, newer than this code (${SCHEMA_VERSION}).`
+    );
+  }
+  if (current === SCHEMA_VERSION) return;
+  storage.transactionSync(() => {
+    for (let v = current; v < SCHEMA_VERSION; v++) {
+      const migration = MIGRATIONS[v];
+      if (migration) sql.exec(migration);
+    }
+    sql.exec(
+      "INSERT INTO bg_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      String(SCHEMA_VERSION)
+    );
+  });
+}

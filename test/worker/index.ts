@@ -1,0 +1,322 @@
+// Test worker: parents that use the engine, and children that behave on
+// purpose (slow, failing, never starting, late starting). The language model
+// is scripted; nothing reaches a network.
+
+import { Think } from "@cloudflare/think";
+import { Agent, type AgentToolRunInspection, routeAgentRequest } from "agents";
+import type { UIMessage } from "ai";
+import { scriptedModel } from "../../src/demo/scripted-model";
+import {
+  BackgroundAgent,
+  type BackgroundError,
+  type BackgroundOptions,
+  type BackgroundTask,
+  BackgroundThink,
+  type CancelResult,
+  type FinishNotice,
+  type ListOptions,
+  type ListResult,
+  type StartOptions,
+  type StartResult
+} from "../../src/index";
+
+export type Env = {
+  TestParent: DurableObjectNamespace<TestParent>;
+  StrictParent: DurableObjectNamespace<StrictParent>;
+  LimitedParent: DurableObjectNamespace<LimitedParent>;
+  CallbackHost: DurableObjectNamespace<CallbackHost>;
+};
+
+/** What a test child is asked to do, as its task input. */
+export type ChildInput = {
+  task: string;
+  /** How long the child's model takes to answer. */
+  delayMs?: number;
+  /** Fail the child's turn with this message. */
+  fail?: string;
+  /** Answer with this many characters instead of a short line. */
+  outputChars?: number;
+  /** SlowStarter only: wait this long before the child records the run. */
+  startDelayMs?: number;
+};
+
+// Model calls per child task, per isolate. Read through a parent's RPC.
+const childCalls = new Map<string, { calls: number; startedAt: number[]; endedAt: number[] }>();
+
+function parseInput(text: string): ChildInput {
+  try {
+    const parsed = JSON.parse(text) as Partial<ChildInput>;
+    return { ...parsed, task: String(parsed.task ?? "?") };
+  } catch {
+    return { task: text };
+  }
+}
+
+// ── Children ────────────────────────────────────────────────────────────────
+
+export class Worker extends Think<Env> {
+  override getModel() {
+    return scriptedModel("worker", ({ lastUserText }) => {
+      const input = parseInput(lastUserText);
+      const stats = childCalls.get(input.task) ?? { calls: 0, startedAt: [], endedAt: [] };
+      stats.calls++;
+      stats.startedAt.push(Date.now());
+      childCalls.set(input.task, stats);
+      const delayMs = input.delayMs ?? 0;
+      if (input.fail !== undefined) return { error: input.fail, delayMs };
+      const text = input.outputChars
+        ? `${"x".repeat(Math.max(0, input.outputChars - 4))}/END`
+        : `RESULT for ${input.task}`;
+      return { text, delayMs };
+    });
+  }
+  override getSystemPrompt() {
+    return "You are a background worker.";
+  }
+}
+
+/** A child that never records the run: its inspection stays null forever. */
+export class NeverStarts extends Worker {
+  override async startAgentToolRun(): Promise<AgentToolRunInspection> {
+    return new Promise<AgentToolRunInspection>(() => {});
+  }
+}
+
+/** A child whose first write is late: null for `startDelayMs`, then a normal run. */
+export class SlowStarter extends Worker {
+  override async startAgentToolRun(
+    input: unknown,
+    options: { runId: string }
+  ): Promise<AgentToolRunInspection> {
+    const delay = (input as ChildInput).startDelayMs ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return super.startAgentToolRun(input, options);
+  }
+}
+
+/** Not a chat agent: cannot be a background task. */
+export class PlainAgent extends Agent<Env> {}
+
+/** A chat agent with no Durable Object binding: unknown to the runtime. */
+class Unexported extends Worker {}
+
+const CHILDREN = { Worker, NeverStarts, SlowStarter, PlainAgent, Unexported } as const;
+export type ChildName = keyof typeof CHILDREN;
+
+export type ErrorEnvelope = {
+  error: { name: string; code: string; field?: string; message: string };
+};
+
+function envelope(error: unknown): ErrorEnvelope {
+  const e = error as BackgroundError;
+  return {
+    error: {
+      name: e.name,
+      code: e.code,
+      ...(e.field === undefined ? {} : { field: e.field }),
+      message: e.message
+    }
+  };
+}
+
+type JobRow = { id: string; callback: string; time: number; payload: string | null };
+
+// ── Parents ─────────────────────────────────────────────────────────────────
+
+/** Test helpers every parent exposes over RPC. */
+export class TestParent extends BackgroundThink<Env> {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 2000,
+    nullTolerance: 3,
+    lostGraceMs: 3000
+  };
+
+  override getModel() {
+    return scriptedModel(
+      "parent",
+      ({ lastUserText }) => ({ text: `ACK: ${lastUserText.slice(0, 60)}` }),
+      ({ lastUserText }) => {
+        this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT)`;
+        this.sql`INSERT INTO test_model_log VALUES (${Date.now()}, ${lastUserText})`;
+      }
+    );
+  }
+  override getSystemPrompt() {
+    return "You are the parent.";
+  }
+
+  async startTask(
+    child: ChildName,
+    input: ChildInput,
+    options: Omit<StartOptions, "input"> = {}
+  ): Promise<StartResult | ErrorEnvelope> {
+    try {
+      const Child = CHILDREN[child] as unknown as Parameters<typeof this.background.start>[0];
+      return await this.background.start(Child, { ...options, input });
+    } catch (error) {
+      return envelope(error);
+    }
+  }
+
+  /** Start with any input value (for bad-input tests). */
+  async startWith(child: ChildName, options: unknown): Promise<StartResult | ErrorEnvelope> {
+    try {
+      const Child = CHILDREN[child] as unknown as Parameters<typeof this.background.start>[0];
+      return await this.background.start(Child, options as StartOptions);
+    } catch (error) {
+      return envelope(error);
+    }
+  }
+
+  getTask(taskId: string): BackgroundTask | null {
+    return this.background.get(taskId);
+  }
+
+  listTasks(options: ListOptions): ListResult | ErrorEnvelope {
+    try {
+      return this.background.list(options);
+    } catch (error) {
+      return envelope(error);
+    }
+  }
+
+  cancelTask(taskId: string): Promise<CancelResult> {
+    return this.background.cancel(taskId);
+  }
+
+  /** A user turn: waits until the model has answered. */
+  async userTurn(text: string): Promise<string> {
+    const result = await this.saveMessages([
+      { id: crypto.randomUUID(), role: "user", parts: [{ type: "text", text }] }
+    ]);
+    return result.status;
+  }
+
+  transcript(): UIMessage[] {
+    return JSON.parse(JSON.stringify(this.messages)) as UIMessage[];
+  }
+
+  modelLog(): { at: number; text: string }[] {
+    this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT)`;
+    return this.sql<{ at: number; text: string }>`SELECT at, text FROM test_model_log ORDER BY at`;
+  }
+
+  childStats(task: string): { calls: number; startedAt: number[]; endedAt: number[] } {
+    return childCalls.get(task) ?? { calls: 0, startedAt: [], endedAt: [] };
+  }
+
+  jobs(): JobRow[] {
+    return this.sql<JobRow>`SELECT id, fn AS callback, time, payload FROM cf_agents_jobs`;
+  }
+
+  /** Make every job due now (alarms are driven on purpose in tests). */
+  makeJobsDue(): number {
+    const now = Math.floor(Date.now() / 1000) - 1;
+    this.sql`UPDATE cf_agents_jobs SET time = ${now}`;
+    return this.jobs().length;
+  }
+
+  sdkRuns(): { run_id: string; status: string }[] {
+    return this.sql<{ run_id: string; status: string }>`
+      SELECT run_id, status FROM cf_agent_tool_runs`;
+  }
+
+  taskCount(): number {
+    return this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM bg_tasks`[0]?.n ?? 0;
+  }
+
+  hasChild(child: ChildName, runId: string): boolean {
+    return this.dynamicAgents.has(child, runId);
+  }
+
+  async inspectChild(child: ChildName, runId: string): Promise<AgentToolRunInspection | null> {
+    if (!this.dynamicAgents.has(child, runId)) return null;
+    const stub = await this.dynamicAgents.get(CHILDREN[child] as typeof Worker, runId);
+    return (await stub.inspectAgentToolRun(runId, {
+      reconcile: false
+    })) as AgentToolRunInspection | null;
+  }
+
+  submissions(): Promise<{ idempotencyKey?: string | null; status: string }[]> {
+    return this.listSubmissions() as Promise<{ idempotencyKey?: string | null; status: string }[]>;
+  }
+}
+
+/** Gives a task up as lost after one null inspection and no grace. */
+export class StrictParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 1000,
+    nullTolerance: 1,
+    lostGraceMs: 0
+  };
+}
+
+/** Tight limits, for the bad-input tests. */
+export class LimitedParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    maxConcurrentTasks: 2,
+    maxInputBytes: 1024,
+    noticeMaxChars: 200,
+    pollMinMs: 1000,
+    pollMaxMs: 2000
+  };
+}
+
+/** A host without a chat: notices go to a method. */
+export class CallbackHost extends BackgroundAgent<Env> {
+  static override backgroundOptions: BackgroundOptions = { pollMinMs: 1000, pollMaxMs: 2000 };
+
+  async onTaskDone(notice: FinishNotice): Promise<void> {
+    this.sql`CREATE TABLE IF NOT EXISTS finish_log (key TEXT, slot TEXT, status TEXT, at INTEGER)`;
+    this
+      .sql`INSERT INTO finish_log VALUES (${notice.idempotencyKey}, ${notice.slot}, ${notice.status}, ${Date.now()})`;
+  }
+
+  async startTask(child: ChildName, input: ChildInput): Promise<StartResult | ErrorEnvelope> {
+    try {
+      const Child = CHILDREN[child] as unknown as Parameters<typeof this.background.start>[0];
+      return await this.background.start(Child, { input, delivery: { onFinish: "onTaskDone" } });
+    } catch (error) {
+      return envelope(error);
+    }
+  }
+
+  async startWithoutDelivery(
+    child: ChildName,
+    input: ChildInput
+  ): Promise<StartResult | ErrorEnvelope> {
+    try {
+      const Child = CHILDREN[child] as unknown as Parameters<typeof this.background.start>[0];
+      return await this.background.start(Child, { input });
+    } catch (error) {
+      return envelope(error);
+    }
+  }
+
+  finishLog(): { key: string; slot: string; status: string }[] {
+    this.sql`CREATE TABLE IF NOT EXISTS finish_log (key TEXT, slot TEXT, status TEXT, at INTEGER)`;
+    return this.sql<{ key: string; slot: string; status: string }>`
+      SELECT key, slot, status FROM finish_log ORDER BY at`;
+  }
+
+  getTask(taskId: string): BackgroundTask | null {
+    return this.background.get(taskId);
+  }
+
+  jobs(): JobRow[] {
+    return this.sql<JobRow>`SELECT id, fn AS callback, time, payload FROM cf_agents_jobs`;
+  }
+
+  makeJobsDue(): number {
+    this.sql`UPDATE cf_agents_jobs SET time = ${Math.floor(Date.now() / 1000) - 1}`;
+    return this.jobs().length;
+  }
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    return (await routeAgentRequest(request, env)) ?? new Response("test worker", { status: 200 });
+  }
+} satisfies ExportedHandler<Env>;

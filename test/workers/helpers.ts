@@ -1,0 +1,48 @@
+import { env } from "cloudflare:workers";
+import { getAgentByName } from "agents";
+import type { UIMessage } from "ai";
+import type { StartResult } from "../../src/index";
+import type { Env, ErrorEnvelope } from "../worker/index";
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Poll `read` until `ok` holds or `ms` pass; returns the last value either way. */
+export async function until<T>(
+  read: () => Promise<T> | T,
+  ok: (v: T) => boolean,
+  ms = 10_000
+): Promise<T> {
+  const end = Date.now() + ms;
+  let value = await read();
+  while (!ok(value) && Date.now() < end) {
+    await sleep(25);
+    value = await read();
+  }
+  return value;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID()}`;
+}
+
+/** The test worker's bindings (the global Env type is left to the demo). */
+export const testEnv = env as unknown as Env;
+
+export function parent(name = uniqueName("p")) {
+  return getAgentByName(testEnv.TestParent, name);
+}
+
+export function started(result: StartResult | ErrorEnvelope): StartResult {
+  if ("error" in result) throw new Error(`start failed: ${result.error.message}`);
+  return result;
+}
+
+/** The background notices in a transcript, in order. */
+export function notices(messages: UIMessage[]): { taskId: string; status: string; text: string }[] {
+  return messages.flatMap((m) => {
+    const meta = m.metadata as { source?: string; taskId?: string; status?: string } | undefined;
+    if (m.role !== "user" || meta?.source !== "background-task" || !meta.taskId) return [];
+    const text = m.parts.map((p) => (p.type === "text" ? p.text : "")).join("");
+    return [{ taskId: meta.taskId, status: meta.status ?? "", text }];
+  });
+}

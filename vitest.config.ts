@@ -13,6 +13,8 @@ export default defineConfig({
   test: {
     include: ["test/workers/**/*.test.ts"],
     setupFiles: ["test/workers/setup.ts"],
+    // One file at a time: restart tests abort every object in the runtime.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 60_000

@@ -80,6 +80,7 @@ export type EngineHost = Pick<
 };
 
 type ChildStub = {
+  startAgentToolRun(input: unknown, options: { runId: string }): Promise<unknown>;
   inspectAgentToolRun(
     runId: string,
     options?: { reconcile?: boolean }
@@ -221,7 +222,7 @@ export class BackgroundEngine {
     // backbone and recovery can find this task.
     this.ledger.insertTask(row);
     this.#classes.set(Child.name, Child);
-    this.#attach(row.id, row.runId, Child, options.input);
+    this.#attach({ id: row.id, run_id: row.runId, agent: row.agent }, options.input, false);
     await this.#arm({ reset: true });
     return { taskId: row.id, runId: row.runId, status: "running", deduped: false };
   }
@@ -357,22 +358,36 @@ export class BackgroundEngine {
    * Dispatch (or re-attach to) the child without awaiting it and without a
    * signal: the run must outlive this turn. The same runId never starts a
    * second child turn. Every settlement of the promise lands in the ledger.
+   *
+   * On recovery (`ensureStarted`), a child with no record of the run never
+   * received it (the restart cut the dispatch short), and the SDK would only
+   * wait on it: so the run is handed to the child first. The child's start is
+   * idempotent by runId.
    */
-  #attach(taskId: string, runId: string, Child: ChildClass, input: unknown): void {
-    this.#live.add(taskId);
-    let run: Promise<RunAgentToolResult>;
-    try {
-      run = this.#host.runAgentTool(Child, { input, runId });
-    } catch (error) {
-      run = Promise.reject(error);
-    }
+  #attach(
+    row: Pick<TaskRow, "id" | "run_id" | "agent">,
+    input: unknown,
+    ensureStarted: boolean
+  ): void {
+    const Child = this.#classFor(row.agent);
+    this.#live.add(row.id);
+    const run = (async (): Promise<RunAgentToolResult> => {
+      if (ensureStarted && (await this.#inspect(row, false)) === null) {
+        const child = (await this.#host.dynamicAgents.get(
+          Child,
+          row.run_id
+        )) as unknown as ChildStub;
+        await child.startAgentToolRun(input, { runId: row.run_id });
+      }
+      return this.#host.runAgentTool(Child, { input, runId: row.run_id });
+    })();
     const settled = run
       .then(
-        (result) => this.#onRunSettled(taskId, result, null),
-        (error: unknown) => this.#onRunSettled(taskId, null, error)
+        (result) => this.#onRunSettled(row.id, result, null),
+        (error: unknown) => this.#onRunSettled(row.id, null, error)
       )
       .catch((error: unknown) => console.error("[agents-background] fast path failed", error))
-      .finally(() => this.#live.delete(taskId));
+      .finally(() => this.#live.delete(row.id));
     this.#ctx.waitUntil(settled);
   }
 
@@ -446,7 +461,10 @@ export class BackgroundEngine {
    * Ask the child how its run is. `null` means "no record yet". `has()` is
    * checked first because getting an unknown child would create an empty one.
    */
-  async #inspect(row: TaskRow, reconcile: boolean): Promise<AgentToolRunInspection | null> {
+  async #inspect(
+    row: Pick<TaskRow, "agent" | "run_id">,
+    reconcile: boolean
+  ): Promise<AgentToolRunInspection | null> {
     if (!this.#host.dynamicAgents.has(row.agent, row.run_id)) return null;
     const stub = (await this.#host.dynamicAgents.get(
       this.#classFor(row.agent),
@@ -703,7 +721,7 @@ export class BackgroundEngine {
     this.ledger.releaseClaimsNotOwnedBy(this.#instanceId);
     for (const row of this.ledger.outstanding()) {
       if (this.#live.has(row.id)) continue;
-      this.#attach(row.id, row.run_id, this.#classFor(row.agent), JSON.parse(row.input_json));
+      this.#attach(row, JSON.parse(row.input_json), true);
     }
     this.#ctx.waitUntil(
       this.deliverPending().catch((error: unknown) =>

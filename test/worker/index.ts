@@ -146,6 +146,34 @@ export class TestParent extends BackgroundThink<Env> {
     return "You are the parent.";
   }
 
+  /** Marks this instance; a restart makes a new one, so a hold never outlives it. */
+  readonly #instance = crypto.randomUUID();
+
+  /**
+   * Make this instance's next notice submissions hang, before or after the
+   * submission is stored: a crash point for restart tests. A restarted
+   * instance is not held.
+   */
+  armHold(mode: "before-submit" | "after-submit"): void {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    this.sql`INSERT OR REPLACE INTO test_flags VALUES ('hold', ${`${mode}:${this.#instance}`})`;
+  }
+
+  #hold(): string | undefined {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    return this.sql<{ v: string }>`SELECT v FROM test_flags WHERE k = 'hold'`[0]?.v;
+  }
+
+  override async submitMessages(
+    ...args: Parameters<BackgroundThink<Env>["submitMessages"]>
+  ): ReturnType<BackgroundThink<Env>["submitMessages"]> {
+    const hold = this.#hold();
+    if (hold === `before-submit:${this.#instance}`) return new Promise(() => {});
+    const result = await super.submitMessages(...args);
+    if (hold === `after-submit:${this.#instance}`) return new Promise(() => {});
+    return result;
+  }
+
   async startTask(
     child: ChildName,
     input: ChildInput,
@@ -293,6 +321,10 @@ export class CallbackHost extends BackgroundAgent<Env> {
     } catch (error) {
       return envelope(error);
     }
+  }
+
+  cancelTask(taskId: string): Promise<CancelResult> {
+    return this.background.cancel(taskId);
   }
 
   finishLog(): { key: string; slot: string; status: string }[] {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { getAgentByName } from "agents";
 import type { UIMessage } from "ai";
-import type { StartResult } from "../../src/index";
+import type { BackgroundTask, StartResult } from "../../src/index";
 import type { Env, ErrorEnvelope } from "../worker/index";
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,4 +45,27 @@ export function notices(messages: UIMessage[]): { taskId: string; status: string
     const text = m.parts.map((p) => (p.type === "text" ? p.text : "")).join("");
     return [{ taskId: meta.taskId, status: meta.status ?? "", text }];
   });
+}
+
+// Stub methods whose results contain `unknown` are typed `never` across RPC:
+// these read them back with their real types.
+type Readable = {
+  transcript(): Promise<unknown>;
+  getTask(taskId: string): Promise<unknown>;
+};
+
+export async function transcriptOf(p: Pick<Readable, "transcript">): Promise<UIMessage[]> {
+  return (await p.transcript()) as UIMessage[];
+}
+
+export async function taskOf(
+  p: Pick<Readable, "getTask">,
+  taskId: string
+): Promise<BackgroundTask | null> {
+  return (await p.getTask(taskId)) as BackgroundTask | null;
+}
+
+/** The notices in `p`'s transcript. */
+export async function noticesOf(p: Pick<Readable, "transcript">) {
+  return notices(await transcriptOf(p));
 }

@@ -528,7 +528,9 @@ export class BackgroundEngine {
     const deadlines: number[] = [];
     for (const row of this.ledger.outstanding()) {
       deadlines.push(row.started_at + row.budget_ms);
-      if (row.null_streak + 1 >= this.#options.nullTolerance) {
+      // Nulls alone never hurry the cadence; only a task that has used up its
+      // tolerance and waits out the grace time has a deadline.
+      if (row.null_streak >= this.#options.nullTolerance) {
         deadlines.push(row.started_at + this.#options.lostGraceMs);
       }
     }

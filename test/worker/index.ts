@@ -23,6 +23,7 @@ import {
 export type Env = {
   TestParent: DurableObjectNamespace<TestParent>;
   StrictParent: DurableObjectNamespace<StrictParent>;
+  ThresholdParent: DurableObjectNamespace<ThresholdParent>;
   LimitedParent: DurableObjectNamespace<LimitedParent>;
   CallbackHost: DurableObjectNamespace<CallbackHost>;
 };
@@ -277,6 +278,19 @@ export class StrictParent extends TestParent {
     pollMinMs: 1000,
     pollMaxMs: 1000,
     nullTolerance: 1,
+    lostGraceMs: 0
+  };
+}
+
+/**
+ * Tolerates three nulls and has no grace; its backbone would sleep 30 s, so
+ * tests drive every tick themselves.
+ */
+export class ThresholdParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 30_000,
+    pollMaxMs: 30_000,
+    nullTolerance: 3,
     lostGraceMs: 0
   };
 }

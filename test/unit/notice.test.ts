@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { newRunId, newTaskId, noticeKey, noticeMessageId } from "../../src/engine/keys";
+import type { BackgroundTask } from "../../src/engine/ledger";
+import { cutText, defaultNoticeText } from "../../src/engine/notice";
+
+const task: BackgroundTask = {
+  id: "task_1",
+  runId: "run_1",
+  agent: "Researcher",
+  title: "Research tides",
+  input: { topic: "tides" },
+  status: "completed",
+  giveUpReason: null,
+  source: "background-task",
+  delivery: { kind: "react" },
+  budgetMs: 1500,
+  createdAt: 0,
+  startedAt: 0,
+  endedAt: 1,
+  progress: null,
+  summary: "The moon did it.",
+  output: null,
+  error: null,
+  inspections: 4,
+  notices: []
+};
+
+describe("keys", () => {
+  it("one idempotency key per slot", () => {
+    const keys = (["result", "gave_up", "cancelled"] as const).map((slot) => noticeKey("t", slot));
+    expect(keys).toEqual(["bg:t:result", "bg:t:gave_up", "bg:t:cancelled"]);
+    expect(noticeMessageId("t", "result")).toBe("bg-t-result");
+  });
+
+  it("ids are random and 128 bits long", () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => newTaskId()));
+    expect(ids.size).toBe(1000);
+    expect(newTaskId()).toMatch(/^task_[0-9a-f]{32}$/);
+    expect(newRunId()).toMatch(/^run_[0-9a-f]{32}$/);
+  });
+});
+
+describe("notice text", () => {
+  it("a result carries the output", () => {
+    const text = defaultNoticeText({ slot: "result", status: "completed", task, maxChars: 100 });
+    expect(text).toContain("task_1 (Researcher: Research tides) completed");
+    expect(text).toContain("The moon did it.");
+  });
+
+  it("an error carries the error text", () => {
+    const text = defaultNoticeText({
+      slot: "result",
+      status: "failed",
+      task: { ...task, status: "failed", summary: null, error: "disk full" },
+      maxChars: 100
+    });
+    expect(text).toContain("failed: disk full");
+  });
+
+  it("give-ups say why", () => {
+    const lost = defaultNoticeText({
+      slot: "gave_up",
+      status: "gave_up",
+      task: { ...task, giveUpReason: "lost" },
+      maxChars: 100
+    });
+    expect(lost).toContain("lost");
+    expect(lost).toContain("4 inspections");
+    const budget = defaultNoticeText({
+      slot: "gave_up",
+      status: "gave_up",
+      task: { ...task, giveUpReason: "budget" },
+      maxChars: 100
+    });
+    expect(budget).toContain("budget of 1.5 s");
+  });
+
+  it("long output is cut, saying how much and where the rest is", () => {
+    expect(cutText("short", 10, "t")).toBe("short");
+    const cut = cutText("x".repeat(250), 100, "task_9");
+    expect(cut.startsWith("x".repeat(100))).toBe(true);
+    expect(cut).toContain("150 more characters");
+    expect(cut).toContain('getTask("task_9")');
+  });
+});

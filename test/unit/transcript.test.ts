@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import {
+  isBackgroundNotice,
+  noticeMetadata,
+  withoutBackgroundNotices
+} from "../../src/client/transcript";
+
+const notice = {
+  id: "bg-t-result",
+  role: "user",
+  metadata: { source: "background-task", taskId: "t", status: "completed" }
+};
+const user = { id: "u1", role: "user" };
+const reply = { id: "a1", role: "assistant", metadata: { source: "background-task" } };
+
+describe("transcript filter", () => {
+  it("hides notices and keeps everything else, in order", () => {
+    expect(withoutBackgroundNotices([user, notice, reply]).map((m) => m.id)).toEqual(["u1", "a1"]);
+  });
+
+  it("reads a notice's metadata", () => {
+    expect(noticeMetadata(notice)).toEqual({
+      source: "background-task",
+      taskId: "t",
+      status: "completed"
+    });
+    expect(noticeMetadata(user)).toBeNull();
+  });
+
+  it("matches only the sources asked for", () => {
+    const custom = { ...notice, metadata: { ...notice.metadata, source: "imports" } };
+    expect(isBackgroundNotice(custom)).toBe(false);
+    expect(isBackgroundNotice(custom, ["imports"])).toBe(true);
+  });
+
+  it("an assistant message is never a notice", () => {
+    expect(isBackgroundNotice({ ...notice, role: "assistant" })).toBe(false);
+  });
+});

@@ -1,0 +1,151 @@
+// The backbone: null inspections tolerated up to N, lost and budget
+// give-ups (soft: a late result is still delivered), racing the fast path,
+// and no job left behind once nothing is outstanding.
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { getAgentByName } from "agents";
+import { describe, expect, it } from "vitest";
+import { noticesOf, parent, sleep, started, taskOf, testEnv, uniqueName, until } from "./helpers";
+
+type Ticking = { makeJobsDue(): Promise<number> };
+
+/** Run the backbone once, now. */
+async function tick(p: Ticking & Rpc.DurableObjectBranded) {
+  await p.makeJobsDue();
+  await runDurableObjectAlarm(p as unknown as DurableObjectStub);
+}
+
+async function backboneJobs(p: { jobs(): Promise<{ callback: string }[]> }) {
+  return (await p.jobs()).filter((job) => job.callback === "backgroundTick");
+}
+
+describe("null inspections", () => {
+  it("fewer than N nulls, then completion: a result and no give-up", async () => {
+    const p = await getAgentByName(testEnv.ThresholdParent, uniqueName("nulls"));
+    const r = started(
+      await p.startTask("SlowStarter", { task: uniqueName("late"), startDelayMs: 1500 })
+    );
+    await tick(p);
+    await tick(p);
+    const before = await taskOf(p, r.taskId);
+    expect(before?.status).toBe("running");
+    expect(before?.inspections).toBe(2);
+    await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    await sleep(500);
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["completed"]);
+  });
+
+  it("N nulls from a child that never got the run: one lost give-up, then the backbone stops", async () => {
+    const p = await getAgentByName(testEnv.ThresholdParent, uniqueName("lost"));
+    const r = started(await p.startTask("NeverStarts", { task: uniqueName("never") }));
+    await tick(p);
+    await tick(p);
+    expect((await taskOf(p, r.taskId))?.status).toBe("running");
+    expect(await noticesOf(p)).toHaveLength(0);
+    await tick(p);
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    expect(got).toHaveLength(1);
+    expect(got[0]?.status).toBe("gave_up");
+    expect(got[0]?.text).toContain("given up as lost");
+    const task = await taskOf(p, r.taskId);
+    expect(task?.status).toBe("gave_up");
+    expect(task?.giveUpReason).toBe("lost");
+    expect(await backboneJobs(p)).toHaveLength(0);
+    // Nothing further happens on later ticks.
+    await tick(p);
+    await sleep(300);
+    expect(await noticesOf(p)).toHaveLength(1);
+  });
+});
+
+describe("give-up", () => {
+  it("past its budget: the child is stopped, one give-up notice, no notice of the abort", async () => {
+    const p = await parent();
+    const r = started(
+      await p.startTask("Worker", { task: uniqueName("long"), delayMs: 10_000 }, { budgetMs: 1500 })
+    );
+    // The backbone fires on its own at the budget.
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      8000
+    );
+    expect(got[0]?.status).toBe("gave_up");
+    expect(got[0]?.text).toContain("budget");
+    const child = (await p.inspectChild("Worker", r.runId)) as { status: string } | null;
+    expect(child?.status).toBe("aborted");
+    await sleep(1500);
+    await p.makeJobsDue();
+    await sleep(500);
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["gave_up"]);
+    const task = await taskOf(p, r.taskId);
+    expect(task?.status).toBe("gave_up");
+    expect(task?.giveUpReason).toBe("budget");
+    // One notice, one model turn.
+    expect((await p.modelLog()).filter((c) => c.text.includes(r.taskId))).toHaveLength(1);
+    expect(await backboneJobs(p)).toHaveLength(0);
+  });
+
+  it("a premature give-up does not hide the real result: one give-up notice, then one result notice", async () => {
+    const p = await getAgentByName(testEnv.StrictParent, uniqueName("soft"));
+    const r = started(
+      await p.startTask("SlowStarter", {
+        task: uniqueName("late"),
+        startDelayMs: 2500,
+        delayMs: 100
+      })
+    );
+    const gaveUp = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    expect(gaveUp.map((n) => n.status)).toEqual(["gave_up"]);
+    const both = await until(
+      () => noticesOf(p),
+      (n) => n.length > 1
+    );
+    await sleep(1000);
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["gave_up", "completed"]);
+    expect(both[1]?.text).toContain("RESULT for");
+    expect((await taskOf(p, r.taskId))?.status).toBe("completed");
+  });
+});
+
+describe("fast path and backbone", () => {
+  it("racing for the same task still make one message", async () => {
+    const p = await parent();
+    const r = started(await p.startTask("Worker", { task: uniqueName("race"), delayMs: 400 }));
+    const end = Date.now() + 1500;
+    while (Date.now() < end) {
+      await Promise.all([tick(p), tick(p)]);
+      await sleep(20);
+    }
+    await sleep(500);
+    expect((await noticesOf(p)).map((n) => n.taskId)).toEqual([r.taskId]);
+    const subs = await p.submissions();
+    expect(subs.map((s) => s.idempotencyKey)).toEqual([`bg:${r.taskId}:result`]);
+  });
+
+  it("leaves no backbone job once nothing is outstanding", async () => {
+    const p = await parent();
+    started(await p.startTask("Worker", { task: uniqueName("a"), delayMs: 1500 }));
+    expect(await backboneJobs(p)).toHaveLength(1);
+    started(await p.startTask("Worker", { task: uniqueName("b"), delayMs: 200 }));
+    expect(await backboneJobs(p)).toHaveLength(1); // one job per parent, not per task
+    await until(
+      () => noticesOf(p),
+      (n) => n.length === 2
+    );
+    await until(
+      () => backboneJobs(p),
+      (jobs) => jobs.length === 0,
+      3000
+    );
+    expect(await backboneJobs(p)).toHaveLength(0);
+  });
+});

@@ -73,7 +73,12 @@ type ChatCapable = {
 /** The agent the engine lives in: an Agent (a Think agent for chat delivery) and its hooks. */
 export type EngineHost = Pick<
   Agent<Cloudflare.Env>,
-  "runAgentTool" | "cancelAgentTool" | "dynamicAgents" | "cancelSchedule" | "listSchedules"
+  | "runAgentTool"
+  | "cancelAgentTool"
+  | "dynamicAgents"
+  | "cancelSchedule"
+  | "listSchedules"
+  | "getScheduleById"
 > & {
   schedule(when: Date, callback: string, payload: { step: number }): Promise<{ id: string }>;
   renderBackgroundNotice(notice: BackgroundNotice): string;
@@ -554,6 +559,11 @@ export class BackgroundEngine {
 
   async #armNow(opts: { reset: boolean; step?: number }): Promise<void> {
     if (this.#armed === undefined) this.#armed = await this.#readArmed();
+    // A dispatch checks that the job it relies on still exists (anyone may
+    // cancel schedules); a missing one is armed again below.
+    if (opts.reset && this.#armed && !(await this.#host.getScheduleById(this.#armed.id))) {
+      this.#armed = null;
+    }
     const busy = this.ledger.countOutstanding() > 0 || this.ledger.countUndelivered() > 0;
     if (!busy) {
       if (this.#armed) {

@@ -95,13 +95,20 @@ export class SlowStarter extends Worker {
   }
 }
 
+/** A child whose start fails: the dispatch itself rejects. */
+export class BrokenStart extends Worker {
+  override async startAgentToolRun(): Promise<AgentToolRunInspection> {
+    throw new Error("cannot start: quota exhausted");
+  }
+}
+
 /** Not a chat agent: cannot be a background task. */
 export class PlainAgent extends Agent<Env> {}
 
 /** A chat agent with no Durable Object binding: unknown to the runtime. */
 class Unexported extends Worker {}
 
-const CHILDREN = { Worker, NeverStarts, SlowStarter, PlainAgent, Unexported } as const;
+const CHILDREN = { Worker, NeverStarts, SlowStarter, BrokenStart, PlainAgent, Unexported } as const;
 export type ChildName = keyof typeof CHILDREN;
 
 export type ErrorEnvelope = {
@@ -244,6 +251,11 @@ export class TestParent extends BackgroundThink<Env> {
     const now = Math.floor(Date.now() / 1000) - 1;
     this.sql`UPDATE cf_agents_jobs SET time = ${now}`;
     return this.jobs().length;
+  }
+
+  /** Cancel every scheduled job behind the engine's back. */
+  async dropJobs(): Promise<void> {
+    for (const job of this.jobs()) await this.cancelSchedule(job.id);
   }
 
   sdkRuns(): { run_id: string; status: string }[] {

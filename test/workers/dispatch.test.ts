@@ -118,6 +118,30 @@ describe("start", () => {
     expect(task?.error).toContain("boom: the disk is full");
   });
 
+  it("a dispatch that fails becomes a failed task with a notice, never a task stuck running", async () => {
+    const p = await parent();
+    const r = started(await p.startTask("BrokenStart", { task: uniqueName("broken") }));
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    expect(got[0]?.status).toBe("failed");
+    expect(got[0]?.text).toContain("cannot start: quota exhausted");
+    const task = await taskOf(p, r.taskId);
+    expect(task?.status).toBe("failed");
+    expect(task?.error).toContain("dispatch failed");
+  });
+
+  it("a dispatch that finds the backbone job missing arms it again", async () => {
+    const p = await parent();
+    started(await p.startTask("Worker", { task: uniqueName("a"), delayMs: 3000 }));
+    const ticks = async () => (await p.jobs()).filter((j) => j.callback === "backgroundTick");
+    await p.dropJobs();
+    expect(await ticks()).toHaveLength(0);
+    started(await p.startTask("Worker", { task: uniqueName("b"), delayMs: 3000 }));
+    expect(await ticks()).toHaveLength(1);
+  });
+
   it("cuts output over the notice limit and says how to read the rest", async () => {
     const p = await getAgentByName(testEnv.LimitedParent, uniqueName("cut"));
     const r = started(await p.startTask("Worker", { task: uniqueName("long"), outputChars: 5000 }));

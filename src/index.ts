@@ -6,26 +6,43 @@ export {
   noticeMetadata,
   withoutBackgroundNotices
 } from "./client/transcript";
+export type { NoticeMessageMetadata } from "./engine/delivery";
+export type { ChildClass } from "./engine/dispatch";
 export type {
+  BatchResult,
   CancelResult,
-  ChildClass,
-  FinishNotice,
   ListOptions,
   ListResult,
-  StartOptions,
-  StartResult
+  StartResult,
+  WaitOptions,
+  WaitResult
 } from "./engine/engine";
 export { BackgroundEngine } from "./engine/engine";
 export {
   BackgroundError,
   type BackgroundErrorCode,
+  CycleError,
   InvalidInputError,
   InvalidOptionError,
   LimitExceededError,
-  UnknownAgentError
+  UnknownAgentError,
+  UnknownTaskError
 } from "./engine/errors";
-export type { BackgroundTask, Delivery, NoticeState } from "./engine/ledger";
-export { type BackgroundNotice, cutText, defaultNoticeText } from "./engine/notice";
+export type {
+  BackgroundBatch,
+  BackgroundTask,
+  BatchDelivery,
+  Delivery,
+  NoticeState
+} from "./engine/ledger";
+export {
+  type BackgroundNotice,
+  type BatchNotice,
+  cutText,
+  defaultNoticeText,
+  type FinishNotice,
+  type TaskNotice
+} from "./engine/notice";
 export { type BackgroundOptions, DEFAULT_OPTIONS } from "./engine/options";
 export {
   type GiveUpReason,
@@ -33,5 +50,6 @@ export {
   TASK_STATUSES,
   type TaskStatus
 } from "./engine/status";
+export type { BatchOptions, DeliveryOption, StartOptions } from "./engine/validate";
 export { BackgroundAgent } from "./hosts/agent";
 export { BackgroundThink } from "./hosts/think";

@@ -15,7 +15,7 @@ export function cadenceDelayMs(cadence: Cadence, step: number): number {
  * the tick then never arrives before the deadline it was meant for.
  */
 export function nextTickAt(now: number, delayMs: number, deadlines: readonly number[]): number {
-  let at = now + delayMs;
+  let at = Number.isFinite(delayMs) ? now + delayMs : Number.POSITIVE_INFINITY;
   for (const deadline of deadlines) {
     if (deadline < at) at = deadline;
   }

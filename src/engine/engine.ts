@@ -1,48 +1,49 @@
-// The detached engine: dispatch without awaiting, the waitUntil fast path,
-// the one-job backbone, slot delivery, cancel and recovery. One instance per
-// parent agent instance, created by `withBackground`.
+// The detached engine: start, read, wait on and cancel background tasks, and
+// apply every outcome through the state machine. Its parts: the ledger
+// (SQLite), the dispatcher (fast path), the backbone (one scheduled job) and
+// delivery (notice slots). One engine per parent agent instance.
 
-import type {
-  Agent,
-  AgentToolLifecycleResult,
-  AgentToolRunInfo,
-  AgentToolRunInspection,
-  RunAgentToolResult,
-  SubAgentClass
-} from "agents";
-import type { UIMessage } from "ai";
-import { cadenceDelayMs, nextTickAt } from "./cadence";
-import { InvalidInputError, LimitExceededError, UnknownAgentError } from "./errors";
-import { newRunId, newTaskId, noticeKey, noticeMessageId } from "./keys";
+import type { AgentToolLifecycleResult, AgentToolRunInfo, AgentToolRunInspection } from "agents";
+import { Backbone } from "./backbone";
+import { Delivery } from "./delivery";
+import { closesCycle, dependencyVerdict } from "./dependencies";
+import { type ChildClass, Dispatcher, type RunSettlement } from "./dispatch";
+import { CycleError, InvalidInputError, LimitExceededError, UnknownTaskError } from "./errors";
+import { type EngineContext, type EngineHost, errorText, logError } from "./host";
+import { newBatchId, newRunId, newTaskId } from "./keys";
 import {
+  afterOf,
+  type BackgroundBatch,
   type BackgroundTask,
-  type Delivery,
   Ledger,
-  type OutcomeFields,
+  type SettleFields,
+  type Delivery as TaskDelivery,
   type TaskRow,
   toTask
 } from "./ledger";
-import type { BackgroundNotice } from "./notice";
-import { MAX_BUDGET_MS, type ResolvedOptions } from "./options";
+import type { ResolvedOptions } from "./options";
 import { ensureSchema } from "./schema";
-import { isTaskStatus, type NoticeSlot, TASK_STATUSES, type TaskStatus } from "./status";
-import { type ChildOutcome, transition } from "./transitions";
-
-/** The name of the backbone's scheduled callback: a method every host has. */
-export const BACKBONE_CALLBACK = "backgroundTick";
-
-export type StartOptions<Input = unknown> = {
-  input: Input;
-  /** Shown in lists and notices. Default: taken from the input. */
-  title?: string;
-  /** The same key returns the same task and never starts a second child. */
-  idempotencyKey?: string;
-  /** "react" (a chat notice and a model turn; chat hosts only) or `{ onFinish: "methodName" }`. */
-  delivery?: "react" | { onFinish: string };
-  /** Give the task up (and stop the child) after this many ms. */
-  budgetMs?: number;
-  metadata?: { source?: string };
-};
+import {
+  isEnded,
+  isTaskStatus,
+  PENDING_STATUSES,
+  TASK_STATUSES,
+  type TaskNoticeSlot,
+  type TaskStatus
+} from "./status";
+import { allowedFrom, type ChildOutcome, type TaskEvent, transition } from "./transitions";
+import {
+  type BatchOptions,
+  checkBatch,
+  checkBudget,
+  checkChild,
+  checkInput,
+  checkSource,
+  checkStart,
+  checkTitle,
+  deriveTitle,
+  type StartOptions
+} from "./validate";
 
 export type StartResult = {
   taskId: string;
@@ -50,6 +51,8 @@ export type StartResult = {
   status: TaskStatus;
   deduped: boolean;
 };
+
+export type BatchResult = { batchId: string; taskIds: string[] };
 
 export type CancelResult =
   | { outcome: "cancelled"; taskId: string }
@@ -59,51 +62,11 @@ export type CancelResult =
 export type ListOptions = { status?: TaskStatus | TaskStatus[]; limit?: number; cursor?: string };
 export type ListResult = { tasks: BackgroundTask[]; nextCursor: string | null };
 
-/** What a callback host's `onFinish` method receives. */
-export type FinishNotice = BackgroundNotice & { idempotencyKey: string };
-
-/** A child class the engine may run: what `runAgentTool` accepts. */
-export type ChildClass = SubAgentClass;
-
-type SubmitResult = { submissionId: string; accepted: boolean };
-type ChatCapable = {
-  submitMessages(messages: UIMessage[], options: { idempotencyKey: string }): Promise<SubmitResult>;
-};
-
-/** The agent the engine lives in: an Agent (a Think agent for chat delivery) and its hooks. */
-export type EngineHost = Pick<
-  Agent<Cloudflare.Env>,
-  | "runAgentTool"
-  | "cancelAgentTool"
-  | "dynamicAgents"
-  | "cancelSchedule"
-  | "listSchedules"
-  | "getScheduleById"
-> & {
-  schedule(when: Date, callback: string, payload: { step: number }): Promise<{ id: string }>;
-  renderBackgroundNotice(notice: BackgroundNotice): string;
-};
-
-type ChildStub = {
-  startAgentToolRun(input: unknown, options: { runId: string }): Promise<unknown>;
-  inspectAgentToolRun(
-    runId: string,
-    options?: { reconcile?: boolean }
-  ): Promise<AgentToolRunInspection | null>;
-};
+export type WaitOptions = { mode: "all" | "any"; timeoutMs: number };
+export type WaitResult = { done: boolean; tasks: BackgroundTask[] };
 
 const TERMINAL_CHILD = new Set(["completed", "error", "aborted"]);
-const MAX_KEY_LENGTH = 256;
-const MAX_TITLE_LENGTH = 200;
 const MAX_LIST_LIMIT = 200;
-
-function isChatHost(host: object): host is ChatCapable {
-  return typeof (host as Partial<ChatCapable>).submitMessages === "function";
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** A task's child outcome, when an inspection (or a run result) is terminal. */
 function outcomeOf(
@@ -117,29 +80,21 @@ function outcomeOf(
   return seen.error === undefined ? { kind: "aborted" } : { kind: "aborted", error: seen.error };
 }
 
-function deriveTitle(input: unknown, agent: string): string {
-  let text: string | undefined;
-  if (typeof input === "string") text = input;
-  else if (input && typeof input === "object") {
-    const record = input as Record<string, unknown>;
-    for (const key of ["title", "task", "query", "prompt"]) {
-      if (typeof record[key] === "string") {
-        text = record[key];
-        break;
-      }
-    }
-  }
-  const title = (text ?? agent).replace(/\s+/g, " ").trim();
-  return title.length > 80 ? `${title.slice(0, 79)}…` : title || agent;
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 function encodeCursor(row: TaskRow): string {
   return btoa(JSON.stringify([row.created_at, row.id]));
 }
 
-function decodeCursor(cursor: string): { createdAt: number; id: string } {
+function decodeCursor(cursor: unknown): { createdAt: number; id: string } {
   try {
-    const [createdAt, id] = JSON.parse(atob(cursor)) as [unknown, unknown];
+    const [createdAt, id] = JSON.parse(atob(String(cursor))) as [unknown, unknown];
     if (typeof createdAt === "number" && typeof id === "string") return { createdAt, id };
   } catch {
     // fall through to the error below
@@ -147,53 +102,54 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   throw new InvalidInputError("cursor", "is not a cursor returned by list()");
 }
 
-/**
- * The SDK finds a child by class name (`ctx.exports[name]`). After a restart
- * only the name is stored, so recovery hands `runAgentTool` a class that
- * carries that name; classes seen by `start()` in this instance are used as is.
- */
-function classNamed(name: string): ChildClass {
-  const named = { [name]: class {} }[name];
-  return named as unknown as ChildClass;
-}
-
 export class BackgroundEngine {
   readonly ledger: Ledger;
-  readonly #host: EngineHost;
-  readonly #ctx: DurableObjectState;
-  readonly #options: ResolvedOptions;
-  /** Identifies this instance's notice claims; a restarted object gets a new one. */
-  readonly #instanceId = crypto.randomUUID();
-  /** Tasks whose `runAgentTool` promise is alive in this instance. */
-  readonly #live = new Set<string>();
-  readonly #classes = new Map<string, ChildClass>();
-  /** The armed backbone job: undefined until read from storage in this instance. */
-  #armed: { id: string; at: number } | null | undefined = undefined;
-  #arming: Promise<void> = Promise.resolve();
+  readonly #c: EngineContext;
+  readonly #backbone: Backbone;
+  readonly #delivery: Delivery;
+  readonly #dispatcher: Dispatcher;
+  /** Resolved on every status change, for waiters. */
+  #changed = deferred();
+  #promoting = false;
+  #promoteAgain = false;
 
   constructor(host: EngineHost, ctx: DurableObjectState, options: ResolvedOptions) {
-    this.#host = host;
-    this.#ctx = ctx;
-    this.#options = options;
     ensureSchema(ctx.storage);
     this.ledger = new Ledger(ctx.storage);
+    this.#c = { host, ctx, options, ledger: this.ledger, instanceId: crypto.randomUUID() };
+    this.#backbone = new Backbone(this.#c);
+    this.#delivery = new Delivery(this.#c, () => this.#backbone.arm({ reset: false }));
+    this.#dispatcher = new Dispatcher(this.#c, (taskId, settlement) =>
+      this.#onRunSettled(taskId, settlement)
+    );
   }
 
   get options(): ResolvedOptions {
-    return this.#options;
+    return this.#c.options;
   }
 
-  // ── Dispatch ──────────────────────────────────────────────────────────────
+  // ── Starting ──────────────────────────────────────────────────────────────
 
   /**
-   * Start a detached run of `Child`. Returns once the ledger row is written and
-   * the child dispatched, without waiting for the child to start.
+   * Start a detached run of `Child`: now, at `runAt`, or once the tasks in
+   * `after` have completed. Returns once the task is recorded (and, when it
+   * starts now, the child dispatched), without waiting for the child to start.
    */
   async start<Input>(Child: ChildClass, options: StartOptions<Input>): Promise<StartResult> {
-    const checked = this.#validateStart(Child, options);
+    const { host, ctx, options: limits, ledger } = this.#c;
+    checkChild(Child, ctx);
+    const now = Date.now();
+    const checked = checkStart(options, host, limits, Child.name, now);
     if (checked.idempotencyKey !== null) {
-      const existing = this.ledger.taskByKey(checked.idempotencyKey);
+      const existing = ledger.taskByKey(checked.idempotencyKey);
       if (existing) {
+        if (
+          closesCycle(existing.id, checked.after, (id) =>
+            afterOf(ledger.task(id) ?? { after_json: null })
+          )
+        ) {
+          throw new CycleError("after", `task ${existing.id} would depend on itself`);
+        }
         return {
           taskId: existing.id,
           runId: existing.run_id,
@@ -202,15 +158,12 @@ export class BackgroundEngine {
         };
       }
     }
-    const running = this.ledger.countOutstanding();
-    if (running >= this.#options.maxConcurrentTasks) {
-      throw new LimitExceededError(
-        "maxConcurrentTasks",
-        this.#options.maxConcurrentTasks,
-        `${running} tasks are already running on this agent`
-      );
+    for (const id of checked.after) {
+      if (!ledger.task(id)) throw new UnknownTaskError("after", id);
     }
-    const now = Date.now();
+    const status =
+      checked.runAt !== null ? "scheduled" : checked.after.length > 0 ? "waiting" : "running";
+    this.#checkCapacity(status === "running" ? 0 : 1, status === "running" ? 1 : 0);
     const row = {
       id: newTaskId(),
       runId: newRunId(),
@@ -221,219 +174,197 @@ export class BackgroundEngine {
       source: checked.source,
       delivery: checked.delivery,
       budgetMs: checked.budgetMs,
+      status,
+      runAt: checked.runAt,
+      after: checked.after,
+      batchId: null,
       now
-    };
+    } as const;
     // The row exists before the child is started: whatever happens next, the
     // backbone and recovery can find this task.
-    this.ledger.insertTask(row);
-    this.#classes.set(Child.name, Child);
-    this.#attach({ id: row.id, run_id: row.runId, agent: row.agent }, options.input, false);
-    await this.#arm({ reset: true });
-    return { taskId: row.id, runId: row.runId, status: "running", deduped: false };
-  }
-
-  #validateStart<Input>(
-    Child: ChildClass,
-    options: StartOptions<Input>
-  ): {
-    inputJson: string;
-    title: string;
-    idempotencyKey: string | null;
-    source: string;
-    delivery: Delivery;
-    budgetMs: number;
-  } {
-    if (typeof Child !== "function" || typeof Child.name !== "string" || Child.name === "") {
-      throw new UnknownAgentError("unknown_agent", "must be an agent class");
-    }
-    const proto = Child.prototype as Record<string, unknown> | undefined;
-    if (
-      !proto ||
-      typeof proto.startAgentToolRun !== "function" ||
-      typeof proto.inspectAgentToolRun !== "function" ||
-      typeof proto.cancelAgentToolRun !== "function"
-    ) {
-      throw new UnknownAgentError(
-        "not_chat_agent",
-        `${Child.name} is not a chat agent (a Think or AIChatAgent subclass) and cannot run as a background task`
+    ledger.insertTask(row);
+    this.#dispatcher.remember(Child);
+    if (status === "running") {
+      this.#dispatcher.attach(
+        { id: row.id, run_id: row.runId, agent: row.agent, input_json: row.inputJson },
+        false
       );
+    } else {
+      await this.#promote();
     }
-    const exportsMap = this.#ctx.exports as Record<string, unknown> | undefined;
-    if (!exportsMap?.[Child.name]) {
-      throw new UnknownAgentError(
-        "unknown_agent",
-        `${Child.name} is not exported by this worker with a Durable Object binding`
-      );
-    }
-    if (!options || typeof options !== "object") {
-      throw new InvalidInputError("options", "must be an object with an input");
-    }
-    if (options.input === undefined) throw new InvalidInputError("input", "is required");
-    let inputJson: string;
-    try {
-      inputJson = JSON.stringify(options.input);
-    } catch (error) {
-      throw new InvalidInputError("input", `must be JSON-serializable (${errorText(error)})`);
-    }
-    if (typeof inputJson !== "string") {
-      throw new InvalidInputError("input", "must be JSON-serializable");
-    }
-    const bytes = new TextEncoder().encode(inputJson).byteLength;
-    if (bytes > this.#options.maxInputBytes) {
-      throw new LimitExceededError(
-        "input",
-        this.#options.maxInputBytes,
-        `is ${bytes} bytes of JSON, over the limit`
-      );
-    }
-    const key = options.idempotencyKey;
-    if (
-      key !== undefined &&
-      (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH)
-    ) {
-      throw new InvalidInputError(
-        "idempotencyKey",
-        `must be a string of 1 to ${MAX_KEY_LENGTH} characters`
-      );
-    }
-    const title = options.title;
-    if (
-      title !== undefined &&
-      (typeof title !== "string" || title.trim() === "" || title.length > MAX_TITLE_LENGTH)
-    ) {
-      throw new InvalidInputError(
-        "title",
-        `must be a non-empty string of at most ${MAX_TITLE_LENGTH} characters`
-      );
-    }
-    const budgetMs = options.budgetMs ?? this.#options.budgetMs;
-    if (
-      typeof budgetMs !== "number" ||
-      !Number.isFinite(budgetMs) ||
-      budgetMs <= 0 ||
-      budgetMs > MAX_BUDGET_MS
-    ) {
-      throw new InvalidInputError(
-        "budgetMs",
-        `must be a number of milliseconds above 0 and at most ${MAX_BUDGET_MS}`
-      );
-    }
-    const source = options.metadata?.source ?? this.#options.source;
-    if (typeof source !== "string" || source.length === 0 || source.length > 64) {
-      throw new InvalidInputError("metadata.source", "must be a string of 1 to 64 characters");
-    }
-    return {
-      inputJson,
-      title: title?.trim() ?? deriveTitle(options.input, Child.name),
-      idempotencyKey: key ?? null,
-      source,
-      delivery: this.#validateDelivery(options.delivery),
-      budgetMs: Math.round(budgetMs)
-    };
-  }
-
-  #validateDelivery(delivery: StartOptions["delivery"]): Delivery {
-    if (delivery === undefined || delivery === "react") {
-      if (!isChatHost(this.#host)) {
-        throw new InvalidInputError(
-          "delivery",
-          `${this.#host.constructor.name} is not a chat agent, so notices need a method: { onFinish: "methodName" }`
-        );
-      }
-      return { kind: "react" };
-    }
-    if (
-      typeof delivery === "object" &&
-      delivery !== null &&
-      typeof delivery.onFinish === "string"
-    ) {
-      const method = (this.#host as unknown as Record<string, unknown>)[delivery.onFinish];
-      if (typeof method !== "function") {
-        throw new InvalidInputError(
-          "delivery.onFinish",
-          `"${delivery.onFinish}" is not a method of ${this.#host.constructor.name}`
-        );
-      }
-      return { kind: "callback", method: delivery.onFinish };
-    }
-    throw new InvalidInputError("delivery", `must be "react" or { onFinish: "methodName" }`);
+    await this.#backbone.arm({ reset: status === "running" });
+    const current = ledger.task(row.id)?.status ?? status;
+    return { taskId: row.id, runId: row.runId, status: current, deduped: false };
   }
 
   /**
-   * Dispatch (or re-attach to) the child without awaiting it and without a
-   * signal: the run must outlive this turn. The same runId never starts a
-   * second child turn. Every settlement of the promise lands in the ledger.
-   *
-   * On recovery (`ensureStarted`), a child with no record of the run never
-   * received it (the restart cut the dispatch short), and the SDK would only
-   * wait on it: so the run is handed to the child first. The child's start is
-   * idempotent by runId.
+   * Start one task per item, at most `maxConcurrency` running at once; the
+   * rest wait their turn durably. With delivery "all", the items send no
+   * notices of their own and the batch sends one when every item has ended.
    */
-  #attach(
-    row: Pick<TaskRow, "id" | "run_id" | "agent">,
-    input: unknown,
-    ensureStarted: boolean
-  ): void {
-    const Child = this.#classFor(row.agent);
-    this.#live.add(row.id);
-    const run = (async (): Promise<RunAgentToolResult> => {
-      if (ensureStarted && (await this.#inspect(row, false)) === null) {
-        const child = (await this.#host.dynamicAgents.get(
-          Child,
-          row.run_id
-        )) as unknown as ChildStub;
-        await child.startAgentToolRun(input, { runId: row.run_id });
-      }
-      return this.#host.runAgentTool(Child, { input, runId: row.run_id });
-    })();
-    const settled = run
-      .then(
-        (result) => this.#onRunSettled(row.id, result, null),
-        (error: unknown) => this.#onRunSettled(row.id, null, error)
-      )
-      .catch((error: unknown) => console.error("[agents-background] fast path failed", error))
-      .finally(() => this.#live.delete(row.id));
-    this.#ctx.waitUntil(settled);
+  async startBatch<Input>(Child: ChildClass, options: BatchOptions<Input>): Promise<BatchResult> {
+    const { host, ctx, options: limits, ledger } = this.#c;
+    checkChild(Child, ctx);
+    const batch = checkBatch(options, limits);
+    const source = checkSource(options.metadata, limits);
+    const budgetMs = checkBudget(options.budgetMs, limits);
+    const delivery: TaskDelivery = { kind: batch.delivery === "all" ? "silent" : "react" };
+    if (!("submitMessages" in host)) {
+      throw new InvalidInputError("delivery", "a batch needs a chat host (a Think agent)");
+    }
+    const items = options.items.map((item, i) => ({
+      inputJson: checkInput(item?.input, limits, `items[${i}].input`),
+      title: checkTitle(item?.title, `items[${i}].title`) ?? deriveTitle(item?.input, Child.name)
+    }));
+    this.#checkCapacity(items.length, 0);
+    const now = Date.now();
+    const batchId = newBatchId();
+    const taskIds = items.map(() => newTaskId());
+    ledger.transaction(() => {
+      ledger.insertBatch({
+        id: batchId,
+        agent: Child.name,
+        instructions: batch.instructions,
+        max_concurrency: batch.maxConcurrency,
+        delivery: batch.delivery,
+        source,
+        created_at: now,
+        ended_at: null
+      });
+      items.forEach((item, i) => {
+        ledger.insertTask({
+          id: taskIds[i] ?? newTaskId(),
+          runId: newRunId(),
+          agent: Child.name,
+          title: item.title,
+          inputJson: item.inputJson,
+          idempotencyKey: null,
+          source,
+          delivery,
+          budgetMs,
+          status: "waiting",
+          runAt: null,
+          after: [],
+          batchId,
+          // Keeps the items in order: the queue starts the oldest first.
+          now: now + i
+        });
+      });
+    });
+    this.#dispatcher.remember(Child);
+    await this.#promote();
+    await this.#backbone.arm({ reset: true });
+    return { batchId, taskIds };
   }
 
-  /** Fast path: the floating promise settled. Confirm with the child, then settle and deliver. */
-  async #onRunSettled(
-    taskId: string,
-    result: RunAgentToolResult | null,
-    error: unknown
-  ): Promise<void> {
-    const row = this.ledger.task(taskId);
-    if (!row || (row.status !== "running" && row.status !== "gave_up")) return;
-    const inspection = await this.#inspect(row, false).catch(() => null);
-    let outcome = outcomeOf(inspection) ?? outcomeOf(result);
-    if (!outcome && inspection === null && error !== null) {
-      // The child has no record of the run and dispatch itself failed: a failed task.
-      outcome = { kind: "error", error: `dispatch failed: ${errorText(error)}` };
+  #checkCapacity(pending: number, running: number): void {
+    const { ledger, options } = this.#c;
+    if (running > 0 && ledger.countRunning() + running > options.maxConcurrentTasks) {
+      throw new LimitExceededError(
+        "maxConcurrentTasks",
+        options.maxConcurrentTasks,
+        `${ledger.countRunning()} tasks are already running on this agent`
+      );
     }
-    if (!outcome && result?.status === "error") {
-      outcome = { kind: "error", error: result.error ?? "dispatch failed" };
+    if (pending > 0 && ledger.countPending() + pending > options.maxPendingTasks) {
+      throw new LimitExceededError(
+        "maxPendingTasks",
+        options.maxPendingTasks,
+        `${ledger.countPending()} tasks are already waiting on this agent`
+      );
     }
-    if (outcome) {
-      await this.#settleOutcome(taskId, outcome);
-    } else {
-      // Not terminal yet (an interrupted re-attach): the backbone keeps watching.
-      await this.#arm({ reset: false });
+  }
+
+  /**
+   * Start what may start: due scheduled tasks, and waiting tasks whose
+   * dependencies completed, within the global and per-batch caps. A task whose
+   * dependency failed, was cancelled or given up is cancelled with a notice
+   * that says which and why. Re-entrant calls fold into the running one.
+   */
+  async #promote(): Promise<number> {
+    if (this.#promoting) {
+      this.#promoteAgain = true;
+      return 0;
     }
+    this.#promoting = true;
+    let started = 0;
+    try {
+      do {
+        this.#promoteAgain = false;
+        const { ledger, options } = this.#c;
+        const now = Date.now();
+        ledger.releaseDueScheduled(now);
+        for (const row of ledger.waiting()) {
+          const deps = afterOf(row).map((id) => ({ id, status: ledger.task(id)?.status }));
+          const verdict = dependencyVerdict(deps);
+          if (verdict.kind === "blocked") continue;
+          if (verdict.kind === "doomed") {
+            const why =
+              verdict.status === "missing"
+                ? "no longer exists"
+                : verdict.status === "gave_up"
+                  ? "was given up"
+                  : verdict.status;
+            await this.#apply(
+              row.id,
+              { type: "cancel" },
+              { cancelReason: `its dependency ${verdict.id} ${why}` }
+            );
+            continue;
+          }
+          if (row.batch_id) {
+            const batch = ledger.batch(row.batch_id);
+            if (batch && ledger.countRunningInBatch(batch.id) >= batch.max_concurrency) continue;
+          }
+          if (ledger.countRunning() >= options.maxConcurrentTasks) break;
+          if (ledger.markStarted(row.id, now)) {
+            started++;
+            this.#dispatcher.attach(row, false);
+            this.#notifyChange();
+          }
+        }
+      } while (this.#promoteAgain);
+    } finally {
+      this.#promoting = false;
+    }
+    return started;
   }
 
   // ── Outcomes and the state machine ────────────────────────────────────────
 
-  async #settleOutcome(taskId: string, outcome: ChildOutcome): Promise<void> {
-    const row = this.ledger.task(taskId);
+  /**
+   * Apply `event` to a task through the state machine, in one guarded write.
+   * Returns the slot it opened (already being delivered), or null when the
+   * event did not apply (another path got there first).
+   */
+  async #apply(
+    taskId: string,
+    event: TaskEvent,
+    fields: SettleFields = {}
+  ): Promise<TaskNoticeSlot | null> {
+    const { ledger } = this.#c;
+    const row = ledger.task(taskId);
+    if (!row) return null;
+    const step = transition(row.status, event);
+    if (!step.to || !step.slot) return null;
+    if (!ledger.settle(taskId, allowedFrom(event.type), step.to, step.slot, Date.now(), fields)) {
+      return null;
+    }
+    this.#notifyChange();
+    await this.#delivery.deliver(taskId, step.slot);
+    if (row.batch_id && ledger.closeBatchIfEnded(row.batch_id, Date.now())) {
+      await this.#delivery.deliver(row.batch_id, "batch");
+    }
+    // A task ending frees a slot or settles a dependency: others may start now.
+    if ((await this.#promote()) > 0) await this.#backbone.arm({ reset: true });
+    return step.slot;
+  }
+
+  async #applyOutcome(taskId: string, outcome: ChildOutcome): Promise<void> {
+    const row = this.#c.ledger.task(taskId);
     if (!row) return;
-    const step = transition(row.status, {
-      type: "outcome",
-      outcome,
-      stoppedByEngine: row.stop_reason !== null
-    });
-    if (!step.to) return;
-    const fields: OutcomeFields = { summary: null, outputJson: null, error: null };
-    const max = this.#options.maxStoredOutputChars;
+    const max = this.#c.options.maxStoredOutputChars;
+    const fields: SettleFields = {};
     if (outcome.kind === "completed") {
       fields.summary = outcome.summary.slice(0, max);
       if (outcome.output !== undefined) {
@@ -443,232 +374,83 @@ export class BackgroundEngine {
     } else {
       fields.error = (outcome.error ?? "the child run was aborted").slice(0, max);
     }
-    if (
-      this.ledger.settle(taskId, ["running", "gave_up"], step.to, step.slot, Date.now(), fields)
-    ) {
-      await this.#deliver(taskId, step.slot);
+    await this.#apply(
+      taskId,
+      { type: "outcome", outcome, stoppedByEngine: row.stop_reason !== null },
+      fields
+    );
+  }
+
+  /** Fast path: the floating promise settled. Confirm with the child, then settle and deliver. */
+  async #onRunSettled(taskId: string, settlement: RunSettlement): Promise<void> {
+    const row = this.#c.ledger.task(taskId);
+    if (!row || (row.status !== "running" && row.status !== "gave_up")) return;
+    const inspection = await this.#dispatcher.inspect(row, false).catch(() => null);
+    let outcome = outcomeOf(inspection) ?? outcomeOf(settlement.result);
+    if (!outcome && inspection === null && settlement.error !== null) {
+      // The child has no record of the run and dispatch itself failed: a failed task.
+      outcome = { kind: "error", error: `dispatch failed: ${errorText(settlement.error)}` };
     }
+    if (!outcome && settlement.result?.status === "error") {
+      outcome = { kind: "error", error: settlement.result.error ?? "dispatch failed" };
+    }
+    if (outcome) await this.#applyOutcome(taskId, outcome);
+    else await this.#backbone.arm({ reset: false }); // not terminal yet: the backbone keeps watching
   }
 
   async #giveUp(row: TaskRow, reason: "lost" | "budget"): Promise<void> {
-    if (reason === "budget" && this.ledger.markStopping(row.id, "budget")) {
-      await this.#host.cancelAgentTool(row.run_id, "budget exceeded").catch(() => undefined);
+    if (reason === "budget" && this.#c.ledger.markStopping(row.id, "budget")) {
+      await this.#c.host.cancelAgentTool(row.run_id, "budget exceeded").catch(() => undefined);
     }
-    const settled = this.ledger.settle(row.id, ["running"], "gave_up", "gave_up", Date.now(), {
-      giveUpReason: reason
-    });
-    if (settled) await this.#deliver(row.id, "gave_up");
+    await this.#apply(row.id, { type: "give-up" }, { giveUpReason: reason });
   }
 
-  // ── Inspection ────────────────────────────────────────────────────────────
+  // ── The backbone's tick ───────────────────────────────────────────────────
 
-  /**
-   * Ask the child how its run is. `null` means "no record yet". `has()` is
-   * checked first because getting an unknown child would create an empty one.
-   */
-  async #inspect(
-    row: Pick<TaskRow, "agent" | "run_id">,
-    reconcile: boolean
-  ): Promise<AgentToolRunInspection | null> {
-    if (!this.#host.dynamicAgents.has(row.agent, row.run_id)) return null;
-    const stub = (await this.#host.dynamicAgents.get(
-      this.#classFor(row.agent),
-      row.run_id
-    )) as unknown as ChildStub;
-    return stub.inspectAgentToolRun(row.run_id, { reconcile });
-  }
-
-  #classFor(name: string): ChildClass {
-    return this.#classes.get(name) ?? classNamed(name);
-  }
-
-  // ── The backbone ──────────────────────────────────────────────────────────
-
-  /** The scheduled tick: inspect every outstanding child, give up where due, deliver what is owed. */
+  /** Inspect every running child, give up where due, start what is due, deliver what is owed. */
   async tick(payload: { step?: number } | undefined): Promise<void> {
-    // This job is being consumed: whatever was armed in memory is gone.
-    this.#armed = null;
+    this.#backbone.consumed();
     const now = Date.now();
-    for (const row of this.ledger.outstanding()) {
+    for (const row of this.#c.ledger.running()) {
       await this.#watch(row, now).catch((error: unknown) =>
-        console.error("[agents-background] inspection failed", row.id, error)
+        logError(`inspecting ${row.id} failed`, error)
       );
     }
-    await this.deliverPending();
+    const started = await this.#promote();
+    await this.#delivery.deliverPending();
     const step = typeof payload?.step === "number" ? payload.step + 1 : 1;
-    await this.#arm({ reset: false, step });
+    await this.#backbone.arm({ reset: started > 0, step });
   }
 
   async #watch(row: TaskRow, now: number): Promise<void> {
     // A child without a live fast path here may hold a stale row after a
     // restart: let it reconcile. With one, its own re-attach drives it.
-    const inspection = await this.#inspect(row, !this.#live.has(row.id)).catch(() => null);
+    const inspection: AgentToolRunInspection | null = await this.#dispatcher
+      .inspect(row, !this.#dispatcher.isLive(row.id))
+      .catch(() => null);
     const outcome = outcomeOf(inspection);
     if (outcome) {
-      await this.#settleOutcome(row.id, outcome);
+      await this.#applyOutcome(row.id, outcome);
       return;
     }
-    this.ledger.recordInspection(
+    this.#c.ledger.recordInspection(
       row.id,
       now,
       inspection === null
         ? null
         : { progressJson: inspection.progress ? JSON.stringify(inspection.progress) : null }
     );
-    if (now >= row.started_at + row.budget_ms) {
+    const started = row.started_at ?? row.created_at;
+    if (now >= started + row.budget_ms) {
       await this.#giveUp(row, "budget");
       return;
     }
     const streak = inspection === null ? row.null_streak + 1 : 0;
-    if (
-      streak >= this.#options.nullTolerance &&
-      now - row.started_at >= this.#options.lostGraceMs
-    ) {
-      await this.#giveUp(row, "lost");
-    }
+    const { nullTolerance, lostGraceMs } = this.#c.options;
+    if (streak >= nullTolerance && now - started >= lostGraceMs) await this.#giveUp(row, "lost");
   }
 
-  /** Deadlines the next tick must not sleep past: budgets, lost-grace ends, lapsing claims. */
-  #deadlines(): number[] {
-    const deadlines: number[] = [];
-    for (const row of this.ledger.outstanding()) {
-      deadlines.push(row.started_at + row.budget_ms);
-      // Nulls alone never hurry the cadence; only a task that has used up its
-      // tolerance and waits out the grace time has a deadline.
-      if (row.null_streak >= this.#options.nullTolerance) {
-        deadlines.push(row.started_at + this.#options.lostGraceMs);
-      }
-    }
-    const lease = this.ledger.earliestLeaseEnd();
-    if (lease !== null) deadlines.push(lease + 1);
-    return deadlines;
-  }
-
-  /**
-   * Keep exactly one backbone job armed while anything is outstanding or owed,
-   * and none otherwise. `reset` (a new dispatch) pulls the next tick in to the
-   * fast end of the cadence. Serialized, so concurrent callers never arm two.
-   */
-  #arm(opts: { reset: boolean; step?: number }): Promise<void> {
-    const run = this.#arming.then(() => this.#armNow(opts));
-    this.#arming = run.catch((error: unknown) =>
-      console.error("[agents-background] arming the backbone failed", error)
-    );
-    return run;
-  }
-
-  async #armNow(opts: { reset: boolean; step?: number }): Promise<void> {
-    if (this.#armed === undefined) this.#armed = await this.#readArmed();
-    // A dispatch checks that the job it relies on still exists (anyone may
-    // cancel schedules); a missing one is armed again below.
-    if (opts.reset && this.#armed && !(await this.#host.getScheduleById(this.#armed.id))) {
-      this.#armed = null;
-    }
-    const busy = this.ledger.countOutstanding() > 0 || this.ledger.countUndelivered() > 0;
-    if (!busy) {
-      if (this.#armed) {
-        await this.#host.cancelSchedule(this.#armed.id);
-        this.#armed = null;
-      }
-      return;
-    }
-    const step = opts.reset ? 0 : (opts.step ?? 0);
-    const now = Date.now();
-    const at = nextTickAt(now, cadenceDelayMs(this.#cadence(), step), this.#deadlines());
-    // A job that will fire no later than wanted is kept (a tick re-arms it);
-    // one armed by a dispatch is never pushed later by a slower cadence.
-    // An armed job that fires no later than wanted is kept: one job, never two.
-    if (this.#armed && this.#armed.at <= at) return;
-    if (this.#armed) await this.#host.cancelSchedule(this.#armed.id);
-    const job = await this.#host.schedule(new Date(at), BACKBONE_CALLBACK, { step });
-    this.#armed = { id: job.id, at };
-  }
-
-  #cadence() {
-    return {
-      minMs: this.#options.pollMinMs,
-      maxMs: this.#options.pollMaxMs,
-      factor: this.#options.pollFactor
-    };
-  }
-
-  /** Find the backbone jobs in storage (first use after a start); keep the earliest. */
-  async #readArmed(): Promise<{ id: string; at: number } | null> {
-    const jobs = (await this.#host.listSchedules())
-      .filter((job) => job.callback === BACKBONE_CALLBACK)
-      .sort((a, b) => a.time - b.time);
-    for (const extra of jobs.slice(1)) await this.#host.cancelSchedule(extra.id);
-    const first = jobs[0];
-    return first ? { id: first.id, at: first.time * 1000 } : null;
-  }
-
-  // ── Delivery ──────────────────────────────────────────────────────────────
-
-  /** Deliver every owed notice whose claim is free. */
-  async deliverPending(): Promise<void> {
-    for (const notice of this.ledger.deliverableNotices(Date.now())) {
-      await this.#deliver(notice.task_id, notice.slot);
-    }
-  }
-
-  /**
-   * Deliver one slot, exactly once: claim it (compare-and-set with a lease),
-   * submit it with the slot's own idempotency key, then mark it delivered. A
-   * crash between submit and mark is safe: the retry's submit is deduplicated
-   * by the key and returns the same submission.
-   */
-  async #deliver(taskId: string, slot: NoticeSlot): Promise<void> {
-    const now = Date.now();
-    if (
-      !this.ledger.claimNotice(taskId, slot, now, this.#options.deliveryLeaseMs, this.#instanceId)
-    ) {
-      return;
-    }
-    try {
-      const row = this.ledger.task(taskId);
-      const noticeRow = this.ledger.notices(taskId).find((n) => n.slot === slot);
-      if (!row || !noticeRow) return;
-      const notice: BackgroundNotice = {
-        slot,
-        status: noticeRow.status,
-        task: toTask(row, this.ledger.notices(taskId)),
-        maxChars: this.#options.noticeMaxChars
-      };
-      const key = noticeKey(taskId, slot);
-      const delivery = notice.task.delivery;
-      let submissionId: string | null = null;
-      if (delivery.kind === "react") {
-        const text = this.#host.renderBackgroundNotice(notice);
-        if (text !== "" && isChatHost(this.#host)) {
-          const message: UIMessage = {
-            id: noticeMessageId(taskId, slot),
-            role: "user",
-            parts: [{ type: "text", text }],
-            metadata: { source: row.source, taskId, status: noticeRow.status }
-          };
-          const submitted = await this.#host.submitMessages([message], { idempotencyKey: key });
-          submissionId = submitted.submissionId;
-        }
-      } else {
-        const method = (this.#host as unknown as Record<string, unknown>)[delivery.method];
-        if (typeof method !== "function") {
-          throw new Error(
-            `onFinish method "${delivery.method}" is missing on ${this.#host.constructor.name}`
-          );
-        }
-        const finish: FinishNotice = { ...notice, idempotencyKey: key };
-        await (method as (n: FinishNotice) => unknown).call(this.#host, finish);
-      }
-      this.ledger.markDelivered(taskId, slot, Date.now(), submissionId);
-    } catch (error) {
-      // Keep the claim until its lease lapses; the backbone tries again then.
-      this.ledger.recordDeliveryError(taskId, slot, errorText(error));
-      console.error("[agents-background] delivery failed", taskId, slot, error);
-    }
-    await this.#arm({ reset: false });
-  }
-
-  // ── Reading ───────────────────────────────────────────────────────────────
+  // ── Reading and waiting ───────────────────────────────────────────────────
 
   get(taskId: string): BackgroundTask | null {
     if (typeof taskId !== "string") throw new InvalidInputError("taskId", "must be a string");
@@ -676,19 +458,38 @@ export class BackgroundEngine {
     return row ? toTask(row, this.ledger.notices(taskId)) : null;
   }
 
+  getBatch(batchId: string): BackgroundBatch | null {
+    const row = typeof batchId === "string" ? this.ledger.batch(batchId) : undefined;
+    if (!row) return null;
+    return {
+      id: row.id,
+      agent: row.agent,
+      instructions: row.instructions,
+      maxConcurrency: row.max_concurrency,
+      delivery: row.delivery,
+      createdAt: row.created_at,
+      endedAt: row.ended_at,
+      taskIds: this.ledger.batchTasks(row.id).map((t) => t.id)
+    };
+  }
+
   list(options: ListOptions = {}): ListResult {
     const limit = options.limit ?? 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    if (
+      typeof limit !== "number" ||
+      !Number.isInteger(limit) ||
+      limit < 1 ||
+      limit > MAX_LIST_LIMIT
+    ) {
       throw new InvalidInputError("limit", `must be an integer from 1 to ${MAX_LIST_LIMIT}`);
     }
     let statuses: TaskStatus[] | null = null;
     if (options.status !== undefined) {
-      statuses = Array.isArray(options.status) ? options.status : [options.status];
-      for (const status of statuses) {
-        if (!isTaskStatus(status)) {
-          throw new InvalidInputError("status", `must be one of ${TASK_STATUSES.join(", ")}`);
-        }
+      const given: unknown[] = Array.isArray(options.status) ? options.status : [options.status];
+      if (!given.every(isTaskStatus)) {
+        throw new InvalidInputError("status", `must be one of ${TASK_STATUSES.join(", ")}`);
       }
+      statuses = given;
     }
     const before = options.cursor === undefined ? null : decodeCursor(options.cursor);
     const rows = this.ledger.list({ statuses, limit: limit + 1, before });
@@ -700,29 +501,65 @@ export class BackgroundEngine {
     };
   }
 
+  /**
+   * Wait until every task (`all`) or one of them (`any`) has ended, or until
+   * the timeout. Returns the tasks as they are then. Unknown ids are refused.
+   */
+  async waitFor(taskIds: readonly string[], options: WaitOptions): Promise<WaitResult> {
+    for (const id of taskIds) {
+      if (!this.ledger.task(id)) throw new UnknownTaskError("taskIds", id);
+    }
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      const tasks = taskIds.flatMap((id) => {
+        const task = this.get(id);
+        return task ? [task] : [];
+      });
+      const ended = tasks.filter((t) => isEnded(t.status)).length;
+      const done = options.mode === "all" ? ended === tasks.length : ended > 0;
+      const left = deadline - Date.now();
+      if (done || left <= 0) return { done, tasks };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#changed.promise,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, left);
+        })
+      ]);
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  #notifyChange(): void {
+    const changed = this.#changed;
+    this.#changed = deferred();
+    changed.resolve();
+  }
+
   // ── Cancel ────────────────────────────────────────────────────────────────
 
   /**
-   * Stop a task's child and say honestly what happened: `cancelled` when the
-   * child was stopped, `already-finished` with the outcome that won, or
-   * `not-found`.
+   * Stop a task and say honestly what happened: `cancelled` when the child was
+   * stopped (or had not started), `already-finished` with the outcome that
+   * won, or `not-found`.
    */
   async cancel(taskId: string): Promise<CancelResult> {
     if (typeof taskId !== "string") throw new InvalidInputError("taskId", "must be a string");
-    const row = this.ledger.task(taskId);
+    const { ledger, host } = this.#c;
+    const row = ledger.task(taskId);
     if (!row) return { outcome: "not-found", taskId };
-    if (row.status !== "running")
-      return { outcome: "already-finished", taskId, status: row.status };
-    this.ledger.markStopping(taskId, "cancel");
-    await this.#host.cancelAgentTool(row.run_id, "cancelled").catch(() => undefined);
-    // Confirm with the child: it may have finished before the stop reached it.
-    const outcome = outcomeOf(await this.#inspect(row, false).catch(() => null));
-    if (outcome && outcome.kind !== "aborted") await this.#settleOutcome(taskId, outcome);
-    else if (this.ledger.settle(taskId, ["running"], "cancelled", "cancelled", Date.now(), {})) {
-      await this.#deliver(taskId, "cancelled");
+    const pending = (PENDING_STATUSES as readonly string[]).includes(row.status);
+    if (row.status === "running") {
+      ledger.markStopping(taskId, "cancel");
+      await host.cancelAgentTool(row.run_id, "cancelled").catch(() => undefined);
+      // Confirm with the child: it may have finished before the stop reached it.
+      const outcome = outcomeOf(await this.#dispatcher.inspect(row, false).catch(() => null));
+      if (outcome && outcome.kind !== "aborted") await this.#applyOutcome(taskId, outcome);
+    }
+    if ((row.status === "running" || pending) && (await this.#apply(taskId, { type: "cancel" }))) {
       return { outcome: "cancelled", taskId };
     }
-    const now = this.ledger.task(taskId);
+    const now = ledger.task(taskId);
     return { outcome: "already-finished", taskId, status: now?.status ?? row.status };
   }
 
@@ -730,27 +567,25 @@ export class BackgroundEngine {
 
   /** After every start of the object: release dead claims, re-attach running children, re-arm. */
   async recover(): Promise<void> {
-    this.ledger.releaseClaimsNotOwnedBy(this.#instanceId);
-    for (const row of this.ledger.outstanding()) {
-      if (this.#live.has(row.id)) continue;
-      this.#attach(row, JSON.parse(row.input_json), true);
-    }
-    this.#ctx.waitUntil(
-      this.deliverPending().catch((error: unknown) =>
-        console.error("[agents-background] delivering after start failed", error)
-      )
+    const { ledger, instanceId, ctx } = this.#c;
+    ledger.releaseClaimsNotOwnedBy(instanceId);
+    for (const row of ledger.running()) this.#dispatcher.attach(row, true);
+    await this.#promote();
+    ctx.waitUntil(
+      this.#delivery
+        .deliverPending()
+        .catch((error: unknown) => logError("delivering after start failed", error))
     );
-    await this.#arm({ reset: true });
+    await this.#backbone.arm({ reset: true });
   }
 
   /** The SDK finished a run (live, or in its own start-up recovery): a durable second source. */
   async observeFinish(run: AgentToolRunInfo, result: AgentToolLifecycleResult): Promise<void> {
-    const row = this.ledger.taskByRun(run.runId);
-    if (!row) return;
     // "interrupted" is the SDK giving up waiting, not an outcome of the child.
     if (result.status === "interrupted") return;
+    const row = this.ledger.taskByRun(run.runId);
     const outcome = outcomeOf(result);
-    if (outcome) await this.#settleOutcome(row.id, outcome);
+    if (row && outcome) await this.#applyOutcome(row.id, outcome);
   }
 
   observeProgress(run: AgentToolRunInfo, progress: unknown): void {
@@ -759,5 +594,13 @@ export class BackgroundEngine {
     } catch {
       // progress is best-effort
     }
+  }
+
+  turnStarted(requestId: string): void {
+    this.#delivery.turnStarted(requestId);
+  }
+
+  turnEnded(requestId: string): Promise<void> {
+    return this.#delivery.turnEnded(requestId);
   }
 }

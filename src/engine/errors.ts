@@ -7,7 +7,8 @@ export type BackgroundErrorCode =
   | "limit_exceeded"
   | "unknown_agent"
   | "not_chat_agent"
-  | "not_found";
+  | "unknown_task"
+  | "cycle";
 
 export class BackgroundError extends Error {
   override name = "BackgroundError";
@@ -48,6 +49,24 @@ export class LimitExceededError extends BackgroundError {
   constructor(field: string, limit: number, message: string) {
     super("limit_exceeded", `${field}: ${message} (limit ${limit})`, { field });
     this.limit = limit;
+  }
+}
+
+/** A task id given as input (a dependency) is not a task of this agent. */
+export class UnknownTaskError extends BackgroundError {
+  override name = "UnknownTaskError";
+  readonly taskId: string;
+  constructor(field: string, taskId: string) {
+    super("unknown_task", `${field}: no task "${taskId}" on this agent`, { field });
+    this.taskId = taskId;
+  }
+}
+
+/** Dependencies would form a cycle: no task in it could ever start. */
+export class CycleError extends BackgroundError {
+  override name = "CycleError";
+  constructor(field: string, message: string) {
+    super("cycle", `${field}: ${message}`, { field });
   }
 }
 

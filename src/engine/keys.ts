@@ -24,6 +24,16 @@ export function noticeKey(taskId: string, slot: NoticeSlot): string {
   return `bg:${taskId}:${slot}`;
 }
 
+/** A batch id. */
+export function newBatchId(): string {
+  return randomId("batch_");
+}
+
+/** The `submitMessages` key of a digest: notices merged into one message. */
+export function digestKey(digestId: string): string {
+  return `bg:digest:${digestId}`;
+}
+
 /** The id of the UIMessage that carries a slot's notice. */
 export function noticeMessageId(taskId: string, slot: NoticeSlot): string {
   return `bg-${taskId}-${slot}`;

@@ -1,26 +1,41 @@
-// What a notice says: the default text of each slot, and the cut of long
-// output. A host overrides `renderBackgroundNotice` to say it differently.
+// What a notice says: the default text of each slot, of a batch and of a
+// digest, and the cut of long output. A host overrides
+// `renderBackgroundNotice` to say it differently.
 
-import type { BackgroundTask } from "./ledger";
-import type { NoticeSlot, TaskStatus } from "./status";
+import type { BackgroundBatch, BackgroundTask } from "./ledger";
+import type { TaskNoticeSlot, TaskStatus } from "./status";
 
-/** One notice about to be delivered: which slot, which status it reports, for which task. */
-export type BackgroundNotice = {
-  slot: NoticeSlot;
+/** A notice about one task: which slot, which status it reports. */
+export type TaskNotice = {
+  slot: TaskNoticeSlot;
   status: TaskStatus;
   task: BackgroundTask;
   /** The limit on inlined output, from the engine's options. */
   maxChars: number;
 };
 
+/** The one notice of a batch delivered "all": every item's outcome. */
+export type BatchNotice = {
+  slot: "batch";
+  status: "ended";
+  batch: BackgroundBatch;
+  tasks: BackgroundTask[];
+  maxChars: number;
+};
+
+export type BackgroundNotice = TaskNotice | BatchNotice;
+
+/** What a host's `onFinish` method receives: a task notice and the slot's idempotency key. */
+export type FinishNotice = TaskNotice & { idempotencyKey: string };
+
 /** Cut `text` to `max` characters, saying how much was cut and where to read the rest. */
 export function cutText(text: string, max: number, taskId: string): string {
   if (text.length <= max) return text;
   const rest = text.length - max;
-  return `${text.slice(0, max)}\n\n[output cut: ${rest} more characters. Read the whole output with getTask("${taskId}") or check_background_task { task_id: "${taskId}" }.]`;
+  return `${text.slice(0, max)}\n\n[output cut: ${rest} more characters. Read the whole output with getTask("${taskId}") or check_background_task { task_id: "${taskId}", offset: ${max} }.]`;
 }
 
-function outputText(task: BackgroundTask): string {
+export function outputText(task: BackgroundTask): string {
   if (task.summary) return task.summary;
   if (task.output !== null && task.output !== undefined) return JSON.stringify(task.output);
   return "(no output)";
@@ -30,7 +45,7 @@ function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
 
-export function defaultNoticeText(notice: BackgroundNotice): string {
+function taskText(notice: TaskNotice): string {
   const { task, slot, status, maxChars } = notice;
   const head = `Background task ${task.id} (${task.agent}: ${task.title})`;
   switch (slot) {
@@ -43,6 +58,39 @@ export function defaultNoticeText(notice: BackgroundNotice): string {
         ? `${head} was stopped: it ran past its budget of ${seconds(task.budgetMs)}.`
         : `${head} was given up as lost: the child had not reported the run after ${task.inspections} inspections. If it still finishes, its result will be delivered.`;
     case "cancelled":
-      return `${head} was cancelled; the child was stopped.`;
+      if (task.cancelReason) return `${head} was cancelled: ${task.cancelReason}.`;
+      return task.startedAt === null
+        ? `${head} was cancelled before it started.`
+        : `${head} was cancelled; the child was stopped.`;
   }
+}
+
+function batchText(notice: BatchNotice): string {
+  const { batch, tasks, maxChars } = notice;
+  const per = Math.max(80, Math.floor(maxChars / Math.max(1, tasks.length)));
+  const lines = tasks.map((task, i) => {
+    const detail =
+      task.status === "completed"
+        ? cutText(outputText(task), per, task.id)
+        : task.status === "failed"
+          ? `failed: ${cutText(task.error ?? "unknown error", per, task.id)}`
+          : task.status === "cancelled"
+            ? `cancelled${task.cancelReason ? `: ${task.cancelReason}` : ""}`
+            : task.status;
+    return `${i + 1}. ${task.title} [${task.id}, ${task.status}]\n${detail}`;
+  });
+  const done = tasks.filter((t) => t.status === "completed").length;
+  return `Background batch ${batch.id} (${batch.agent}, ${tasks.length} items) ended: ${done} of ${tasks.length} completed.\n\n${lines.join("\n\n")}`;
+}
+
+export function defaultNoticeText(notice: BackgroundNotice): string {
+  return notice.slot === "batch" ? batchText(notice) : taskText(notice);
+}
+
+/** Several notices that landed during one turn, merged into one message. */
+export function digestText(parts: readonly string[]): string {
+  if (parts.length === 1) return parts[0] ?? "";
+  return `${parts.length} background notices arrived while you were busy:\n\n${parts
+    .map((part, i) => `--- ${i + 1} ---\n${part}`)
+    .join("\n\n")}`;
 }

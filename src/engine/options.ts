@@ -5,6 +5,14 @@ import { InvalidOptionError } from "./errors";
 export type BackgroundOptions = {
   /** Tasks running at once on one parent. Default 100. */
   maxConcurrentTasks?: number;
+  /** Tasks waiting (scheduled, behind dependencies or a batch's cap) at once. Default 1000. */
+  maxPendingTasks?: number;
+  /** Items in one batch. Default 50. */
+  maxBatchItems?: number;
+  /** Dependencies of one task. Default 20. */
+  maxDependencies?: number;
+  /** How far ahead a task may be scheduled, in ms. Default 30 days. */
+  maxScheduleAheadMs?: number;
   /** Largest task input, in bytes of JSON. Default 64 KiB. */
   maxInputBytes?: number;
   /** Largest child output inlined into a notice, in characters; the rest is cut. Default 4000. */
@@ -31,6 +39,10 @@ export type ResolvedOptions = Required<BackgroundOptions>;
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
   maxConcurrentTasks: 100,
+  maxPendingTasks: 1000,
+  maxBatchItems: 50,
+  maxDependencies: 20,
+  maxScheduleAheadMs: 30 * 24 * 60 * 60 * 1000,
   maxInputBytes: 64 * 1024,
   noticeMaxChars: 4000,
   maxStoredOutputChars: 256 * 1024,
@@ -51,6 +63,10 @@ type Bound = { min: number; max: number; integer: boolean };
 
 const NUMERIC: Record<Exclude<keyof ResolvedOptions, "source">, Bound> = {
   maxConcurrentTasks: { min: 1, max: 10_000, integer: true },
+  maxPendingTasks: { min: 1, max: 100_000, integer: true },
+  maxBatchItems: { min: 1, max: 1000, integer: true },
+  maxDependencies: { min: 1, max: 100, integer: true },
+  maxScheduleAheadMs: { min: 1000, max: 365 * 24 * 60 * 60 * 1000, integer: false },
   maxInputBytes: { min: 1, max: 1024 * 1024, integer: true },
   noticeMaxChars: { min: 100, max: 100_000, integer: true },
   maxStoredOutputChars: { min: 100, max: 1024 * 1024, integer: true },

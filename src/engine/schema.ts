@@ -1,10 +1,17 @@
 // The engine's tables, created and migrated by one idempotent function.
 
-import { GIVE_UP_REASONS, NOTICE_SLOTS, sqlList, TASK_STATUSES } from "./status";
+import {
+  DELIVERY_POLICIES,
+  GIVE_UP_REASONS,
+  NOTICE_SLOTS,
+  NOTICE_STATUSES,
+  sqlList,
+  TASK_STATUSES
+} from "./status";
 
 export const SCHEMA_VERSION = 1;
 
-/** Each entry moves the schema from version i to i + 1. Append, never edit. */
+/** Each entry moves the schema from version i to i + 1. Append, never edit a released one. */
 const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE IF NOT EXISTS bg_tasks (
@@ -19,10 +26,14 @@ const MIGRATIONS: readonly string[] = [
     status TEXT NOT NULL CHECK (status IN (${sqlList(TASK_STATUSES)})),
     give_up_reason TEXT CHECK (give_up_reason IS NULL OR give_up_reason IN (${sqlList(GIVE_UP_REASONS)})),
     stop_reason TEXT CHECK (stop_reason IS NULL OR stop_reason IN ('budget', 'cancel')),
+    cancel_reason TEXT,
     budget_ms INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
-    started_at INTEGER NOT NULL,
+    run_at INTEGER,
+    started_at INTEGER,
     ended_at INTEGER,
+    after_json TEXT,
+    batch_id TEXT,
     null_streak INTEGER NOT NULL DEFAULT 0,
     inspections INTEGER NOT NULL DEFAULT 0,
     last_inspected_at INTEGER,
@@ -33,14 +44,27 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS bg_tasks_by_status ON bg_tasks (status, created_at);
   CREATE INDEX IF NOT EXISTS bg_tasks_by_created ON bg_tasks (created_at, id);
+  CREATE INDEX IF NOT EXISTS bg_tasks_by_batch ON bg_tasks (batch_id) WHERE batch_id IS NOT NULL;
+  CREATE TABLE IF NOT EXISTS bg_batches (
+    id TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    instructions TEXT NOT NULL,
+    max_concurrency INTEGER NOT NULL,
+    delivery TEXT NOT NULL CHECK (delivery IN ('each', 'all')),
+    source TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    ended_at INTEGER
+  );
   CREATE TABLE IF NOT EXISTS bg_notices (
-    task_id TEXT NOT NULL REFERENCES bg_tasks (id),
+    task_id TEXT NOT NULL,
     slot TEXT NOT NULL CHECK (slot IN (${sqlList(NOTICE_SLOTS)})),
-    status TEXT NOT NULL CHECK (status IN (${sqlList(TASK_STATUSES)})),
+    status TEXT NOT NULL CHECK (status IN (${sqlList(NOTICE_STATUSES)})),
+    policy TEXT NOT NULL CHECK (policy IN (${sqlList(DELIVERY_POLICIES)}, 'callback')),
     created_at INTEGER NOT NULL,
     claimed_until INTEGER,
     claimed_by TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
+    digest_id TEXT,
     delivered_at INTEGER,
     submission_id TEXT,
     last_error TEXT,

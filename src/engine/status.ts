@@ -1,26 +1,59 @@
-// Task statuses: the one union the ledger, the API and the SQL CHECK share.
+// Task statuses and notice vocabulary: the unions the ledger, the API and the
+// SQL CHECK constraints share.
 
-/** Every status a background task can have. Mirrored by `CHECK (status IN (...))` in the schema. */
-export const TASK_STATUSES = ["running", "completed", "failed", "cancelled", "gave_up"] as const;
+/** Every status a background task can have. Mirrored by `CHECK (status IN (...))`. */
+export const TASK_STATUSES = [
+  "scheduled",
+  "waiting",
+  "running",
+  "completed",
+  "failed",
+  "cancelled",
+  "gave_up"
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Not started yet: due at a time (`scheduled`) or behind dependencies or a batch's cap (`waiting`). */
+export const PENDING_STATUSES = ["scheduled", "waiting"] as const satisfies readonly TaskStatus[];
 
 /** A child is (or may be) working: the backbone watches these. */
 export const OUTSTANDING_STATUSES = ["running"] as const satisfies readonly TaskStatus[];
+
+/** The task has an outcome. `gave_up` is soft: a late real result can still replace it. */
+export const ENDED_STATUSES = [
+  "completed",
+  "failed",
+  "cancelled",
+  "gave_up"
+] as const satisfies readonly TaskStatus[];
 
 /** Why the engine stopped watching a task before it reported an outcome. */
 export const GIVE_UP_REASONS = ["lost", "budget"] as const;
 export type GiveUpReason = (typeof GIVE_UP_REASONS)[number];
 
-/** The three independent notice slots of a task: at most one notice each. */
-export const NOTICE_SLOTS = ["result", "gave_up", "cancelled"] as const;
+/** The notice slots: three per task, one per batch. At most one notice each. */
+export const NOTICE_SLOTS = ["result", "gave_up", "cancelled", "batch"] as const;
 export type NoticeSlot = (typeof NOTICE_SLOTS)[number];
+export type TaskNoticeSlot = Exclude<NoticeSlot, "batch">;
+
+/** What a notice reports: a task status, or the end of a batch. */
+export const NOTICE_STATUSES = [...TASK_STATUSES, "ended"] as const;
+export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
+
+/** How notices reach a chat host. */
+export const DELIVERY_POLICIES = ["react", "next-turn", "digest", "silent"] as const;
+export type DeliveryPolicy = (typeof DELIVERY_POLICIES)[number];
 
 export function isTaskStatus(value: unknown): value is TaskStatus {
   return typeof value === "string" && (TASK_STATUSES as readonly string[]).includes(value);
 }
 
-export function isOutstanding(status: TaskStatus): boolean {
-  return (OUTSTANDING_STATUSES as readonly string[]).includes(status);
+export function isEnded(status: TaskStatus): boolean {
+  return (ENDED_STATUSES as readonly string[]).includes(status);
+}
+
+export function isDeliveryPolicy(value: unknown): value is DeliveryPolicy {
+  return typeof value === "string" && (DELIVERY_POLICIES as readonly string[]).includes(value);
 }
 
 /** SQL list literal for a status set, built from the unions above (never from input). */

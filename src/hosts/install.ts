@@ -3,7 +3,8 @@
 // has to forward anything by hand.
 
 import type { Agent, AgentToolLifecycleResult, AgentToolRunInfo } from "agents";
-import { BackgroundEngine, type EngineHost } from "../engine/engine";
+import { BackgroundEngine } from "../engine/engine";
+import type { EngineHost } from "../engine/host";
 import { type BackgroundOptions, type ResolvedOptions, resolveOptions } from "../engine/options";
 
 /** A host class may declare `static backgroundOptions`; they are validated once per class. */
@@ -22,6 +23,8 @@ function optionsOf(ctor: HostClass): ResolvedOptions {
 
 type Hooks = {
   onStart(props?: unknown): unknown;
+  beforeTurn?(ctx: { requestId?: string }): unknown;
+  onChatResponse?(result: { requestId?: string }): unknown;
   onAgentToolFinish(run: AgentToolRunInfo, result: AgentToolLifecycleResult): Promise<void>;
   onProgress(run: AgentToolRunInfo, progress: unknown): Promise<void>;
 };
@@ -64,6 +67,29 @@ export function installBackground(
     engine.observeProgress(run, snapshot);
     await progress(run, snapshot);
   };
+
+  // Think hosts: know when a turn runs, so next-turn and digest notices wait for its end.
+  if (typeof hooks.beforeTurn === "function" && typeof hooks.onChatResponse === "function") {
+    const before = hooks.beforeTurn.bind(host);
+    hooks.beforeTurn = (turn) => {
+      if (turn.requestId) engine.turnStarted(turn.requestId);
+      return before(turn);
+    };
+    const after = hooks.onChatResponse.bind(host);
+    hooks.onChatResponse = async (result) => {
+      try {
+        return await after(result);
+      } finally {
+        if (result.requestId) {
+          ctx.waitUntil(
+            engine.turnEnded(result.requestId).catch((error: unknown) => {
+              console.error("[agents-background] delivering held notices failed", error);
+            })
+          );
+        }
+      }
+    };
+  }
 
   return engine;
 }

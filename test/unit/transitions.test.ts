@@ -40,18 +40,32 @@ describe("transition", () => {
     expect(transition("running", abortedElsewhere)).toEqual({ to: "failed", slot: "result" });
   });
 
-  it("cancel and give-up apply only to a running task", () => {
+  it("give-up applies only to a running task; cancel also to one not started yet", () => {
     for (const status of TASK_STATUSES) {
       const cancel = transition(status, { type: "cancel" });
       const giveUp = transition(status, { type: "give-up" });
-      if (status === "running") {
-        expect(cancel.to).toBe("cancelled");
-        expect(giveUp.to).toBe("gave_up");
-      } else {
-        expect(cancel.to).toBeNull();
-        expect(giveUp.to).toBeNull();
-      }
+      expect(giveUp.to).toBe(status === "running" ? "gave_up" : null);
+      const cancellable = ["scheduled", "waiting", "running"].includes(status);
+      expect(cancel).toEqual(
+        cancellable ? { to: "cancelled", slot: "cancelled" } : { to: null, slot: null }
+      );
     }
+  });
+
+  it("only a task not started yet can start, and starting opens no notice", () => {
+    for (const status of TASK_STATUSES) {
+      const start = transition(status, { type: "start" });
+      expect(start).toEqual(
+        ["scheduled", "waiting"].includes(status)
+          ? { to: "running", slot: null }
+          : { to: null, slot: null }
+      );
+    }
+  });
+
+  it("a task not started yet takes no outcome", () => {
+    expect(transition("scheduled", completed).to).toBeNull();
+    expect(transition("waiting", errored).to).toBeNull();
   });
 
   it("a finished task takes no second outcome", () => {

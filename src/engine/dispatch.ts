@@ -1,0 +1,115 @@
+// Dispatch: hand a run to the child without awaiting it, keep the floating
+// promise with waitUntil (the fast path), and ask children how their runs are.
+
+import type { AgentToolRunInspection, RunAgentToolResult, SubAgentClass } from "agents";
+import { type EngineContext, logError } from "./host";
+import type { TaskRow } from "./ledger";
+
+/** A child class the engine may run: what `runAgentTool` accepts. */
+export type ChildClass = SubAgentClass;
+
+type ChildStub = {
+  startAgentToolRun(input: unknown, options: { runId: string }): Promise<unknown>;
+  inspectAgentToolRun(
+    runId: string,
+    options?: { reconcile?: boolean }
+  ): Promise<AgentToolRunInspection | null>;
+};
+
+/** How a floating run settled: its result, or why it rejected. */
+export type RunSettlement =
+  | { result: RunAgentToolResult; error: null }
+  | { result: null; error: unknown };
+
+/**
+ * The SDK finds a child by class name (`ctx.exports[name]`). After a restart
+ * only the name is stored, so recovery hands `runAgentTool` a class that
+ * carries that name; classes seen by `start()` in this instance are used as is.
+ */
+function classNamed(name: string): ChildClass {
+  const named = { [name]: class {} }[name];
+  return named as unknown as ChildClass;
+}
+
+export class Dispatcher {
+  readonly #c: EngineContext;
+  readonly #onSettled: (taskId: string, settlement: RunSettlement) => Promise<void>;
+  /** Tasks whose `runAgentTool` promise is alive in this instance. */
+  readonly #live = new Set<string>();
+  readonly #classes = new Map<string, ChildClass>();
+
+  constructor(
+    context: EngineContext,
+    onSettled: (taskId: string, settlement: RunSettlement) => Promise<void>
+  ) {
+    this.#c = context;
+    this.#onSettled = onSettled;
+  }
+
+  remember(Child: ChildClass): void {
+    this.#classes.set(Child.name, Child);
+  }
+
+  isLive(taskId: string): boolean {
+    return this.#live.has(taskId);
+  }
+
+  /**
+   * Dispatch (or re-attach to) the child without awaiting it and without a
+   * signal: the run must outlive this turn. The same runId never starts a
+   * second child turn. Every settlement of the promise is reported.
+   *
+   * On recovery (`ensureStarted`), a child with no record of the run never
+   * received it (the restart cut the dispatch short), and the SDK would only
+   * wait on it: so the run is handed to the child first. The child's start is
+   * idempotent by runId.
+   */
+  attach(
+    row: Pick<TaskRow, "id" | "run_id" | "agent" | "input_json">,
+    ensureStarted: boolean
+  ): void {
+    if (this.#live.has(row.id)) return;
+    const Child = this.#classFor(row.agent);
+    const input: unknown = JSON.parse(row.input_json);
+    this.#live.add(row.id);
+    const run = (async (): Promise<RunAgentToolResult> => {
+      if (ensureStarted && (await this.inspect(row, false)) === null) {
+        const child = (await this.#c.host.dynamicAgents.get(
+          Child,
+          row.run_id
+        )) as unknown as ChildStub;
+        await child.startAgentToolRun(input, { runId: row.run_id });
+      }
+      return this.#c.host.runAgentTool(Child, { input, runId: row.run_id });
+    })();
+    const settled = run
+      .then(
+        (result) => this.#onSettled(row.id, { result, error: null }),
+        (error: unknown) => this.#onSettled(row.id, { result: null, error })
+      )
+      .catch((error: unknown) => logError("the fast path failed", error))
+      .finally(() => this.#live.delete(row.id));
+    this.#c.ctx.waitUntil(settled);
+  }
+
+  /**
+   * Ask the child how its run is. `null` means "no record yet". `has()` is
+   * checked first because getting an unknown child would create an empty one.
+   */
+  async inspect(
+    row: Pick<TaskRow, "agent" | "run_id">,
+    reconcile: boolean
+  ): Promise<AgentToolRunInspection | null> {
+    const { host } = this.#c;
+    if (!host.dynamicAgents.has(row.agent, row.run_id)) return null;
+    const stub = (await host.dynamicAgents.get(
+      this.#classFor(row.agent),
+      row.run_id
+    )) as unknown as ChildStub;
+    return stub.inspectAgentToolRun(row.run_id, { reconcile });
+  }
+
+  #classFor(name: string): ChildClass {
+    return this.#classes.get(name) ?? classNamed(name);
+  }
+}

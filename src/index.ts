@@ -53,3 +53,11 @@ export {
 export type { BatchOptions, DeliveryOption, StartOptions } from "./engine/validate";
 export { BackgroundAgent } from "./hosts/agent";
 export { BackgroundThink } from "./hosts/think";
+export { TOOL_ERROR_CODES, type ToolErrorCode, type ToolFailure } from "./tools/envelope";
+export {
+  type AllowedAgent,
+  DEFAULT_TOOL_NAMES,
+  type ToolKey,
+  type ToolSetOptions
+} from "./tools/options";
+export { backgroundTools } from "./tools/tool-set";

@@ -20,7 +20,7 @@ export type ScriptInput = {
 /** One model step. */
 export type ScriptStep = {
   text?: string;
-  toolCalls?: { toolName: string; input: unknown }[];
+  toolCalls?: { toolName: string; input: unknown; toolCallId?: string }[];
   /** Wait this long before the first token. */
   delayMs?: number;
   /** Fail the step with this message. */
@@ -103,7 +103,7 @@ export function scriptedModel(
                 ]),
             ...calls.map((call) => ({
               type: "tool-call" as const,
-              toolCallId: `call-${crypto.randomUUID()}`,
+              toolCallId: call.toolCallId ?? `call-${crypto.randomUUID()}`,
               toolName: call.toolName,
               input: JSON.stringify(call.input)
             })),

@@ -38,6 +38,7 @@ import {
   checkBudget,
   checkChild,
   checkInput,
+  checkKey,
   checkSource,
   checkStart,
   checkTitle,
@@ -52,7 +53,7 @@ export type StartResult = {
   deduped: boolean;
 };
 
-export type BatchResult = { batchId: string; taskIds: string[] };
+export type BatchResult = { batchId: string; taskIds: string[]; deduped: boolean };
 
 export type CancelResult =
   | { outcome: "cancelled"; taskId: string }
@@ -206,6 +207,14 @@ export class BackgroundEngine {
     const { host, ctx, options: limits, ledger } = this.#c;
     checkChild(Child, ctx);
     const batch = checkBatch(options, limits);
+    const key = checkKey(options.idempotencyKey);
+    if (key !== null) {
+      const existing = ledger.batchByKey(key);
+      if (existing) {
+        const taskIds = ledger.batchTasks(existing.id).map((t) => t.id);
+        return { batchId: existing.id, taskIds, deduped: true };
+      }
+    }
     const source = checkSource(options.metadata, limits);
     const budgetMs = checkBudget(options.budgetMs, limits);
     const delivery: TaskDelivery = { kind: batch.delivery === "all" ? "silent" : "react" };
@@ -227,6 +236,7 @@ export class BackgroundEngine {
         instructions: batch.instructions,
         max_concurrency: batch.maxConcurrency,
         delivery: batch.delivery,
+        idempotency_key: key,
         source,
         created_at: now,
         ended_at: null
@@ -254,7 +264,7 @@ export class BackgroundEngine {
     this.#dispatcher.remember(Child);
     await this.#promote();
     await this.#backbone.arm({ reset: true });
-    return { batchId, taskIds };
+    return { batchId, taskIds, deduped: false };
   }
 
   #checkCapacity(pending: number, running: number): void {
@@ -456,6 +466,16 @@ export class BackgroundEngine {
     if (typeof taskId !== "string") throw new InvalidInputError("taskId", "must be a string");
     const row = this.ledger.task(taskId);
     return row ? toTask(row, this.ledger.notices(taskId)) : null;
+  }
+
+  /** The task with its child's latest progress, asked of the child now. */
+  async refresh(taskId: string): Promise<BackgroundTask | null> {
+    const row = typeof taskId === "string" ? this.ledger.task(taskId) : undefined;
+    if (row?.status === "running") {
+      const seen = await this.#dispatcher.inspect(row, false).catch(() => null);
+      if (seen?.progress) this.ledger.recordProgress(row.run_id, JSON.stringify(seen.progress));
+    }
+    return this.get(taskId);
   }
 
   getBatch(batchId: string): BackgroundBatch | null {

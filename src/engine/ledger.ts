@@ -1,6 +1,7 @@
 // The task ledger: rows of bg_tasks, bg_batches and bg_notices, the mappers
 // to domain types, and every query the engine runs against them. Writes that
-// change a status are guarded UPDATEs: the caller checks rows written.
+// change a status are guarded UPDATEs of one row: the caller checks that rows
+// were written (`> 0`, never `=== 1`: SQLite counts index writes too).
 
 import type { AgentToolProgressSnapshot } from "agents";
 import {
@@ -107,6 +108,7 @@ export type BatchRow = {
   instructions: string;
   max_concurrency: number;
   delivery: BatchDelivery;
+  idempotency_key: string | null;
   source: string;
   created_at: number;
   ended_at: number | null;
@@ -357,7 +359,7 @@ export class Ledger {
         "UPDATE bg_tasks SET status = 'running', started_at = ? WHERE id = ? AND status = 'waiting'",
         now,
         taskId
-      ) === 1
+      ) > 0
     );
   }
 
@@ -410,7 +412,7 @@ export class Ledger {
         "UPDATE bg_tasks SET stop_reason = ? WHERE id = ? AND status = 'running' AND stop_reason IS NULL",
         reason,
         taskId
-      ) === 1
+      ) > 0
     );
   }
 
@@ -449,13 +451,15 @@ export class Ledger {
 
   insertBatch(b: BatchRow): void {
     this.write(
-      `INSERT INTO bg_batches (id, agent, instructions, max_concurrency, delivery, source, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO bg_batches (id, agent, instructions, max_concurrency, delivery, idempotency_key,
+         source, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       b.id,
       b.agent,
       b.instructions,
       b.max_concurrency,
       b.delivery,
+      b.idempotency_key,
       b.source,
       b.created_at
     );
@@ -463,6 +467,10 @@ export class Ledger {
 
   batch(id: string): BatchRow | undefined {
     return this.rows<BatchRow>("SELECT * FROM bg_batches WHERE id = ?", id)[0];
+  }
+
+  batchByKey(key: string): BatchRow | undefined {
+    return this.rows<BatchRow>("SELECT * FROM bg_batches WHERE idempotency_key = ?", key)[0];
   }
 
   batchTasks(batchId: string): TaskRow[] {
@@ -576,7 +584,7 @@ export class Ledger {
         subjectId,
         slot,
         now
-      ) === 1
+      ) > 0
     );
   }
 

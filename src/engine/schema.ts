@@ -51,6 +51,7 @@ const MIGRATIONS: readonly string[] = [
     instructions TEXT NOT NULL,
     max_concurrency INTEGER NOT NULL,
     delivery TEXT NOT NULL CHECK (delivery IN ('each', 'all')),
+    idempotency_key TEXT UNIQUE,
     source TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     ended_at INTEGER

@@ -40,6 +40,8 @@ export type BatchOptions<Input = unknown> = {
   maxConcurrency: number;
   /** "each": one notice per item. "all": one notice when every item has ended. */
   delivery: BatchDelivery;
+  /** The same key returns the same batch and starts nothing new. */
+  idempotencyKey?: string;
   budgetMs?: number;
   metadata?: { source?: string };
 };

@@ -12,6 +12,7 @@ import {
   type BackgroundOptions,
   type BackgroundTask,
   BackgroundThink,
+  backgroundTools,
   type CancelResult,
   type FinishNotice,
   type ListOptions,
@@ -24,6 +25,7 @@ export type Env = {
   TestParent: DurableObjectNamespace<TestParent>;
   StrictParent: DurableObjectNamespace<StrictParent>;
   ThresholdParent: DurableObjectNamespace<ThresholdParent>;
+  ToolParent: DurableObjectNamespace<ToolParent>;
   LimitedParent: DurableObjectNamespace<LimitedParent>;
   CallbackHost: DurableObjectNamespace<CallbackHost>;
 };
@@ -44,12 +46,23 @@ export type ChildInput = {
 // Model calls per child task, per isolate. Read through a parent's RPC.
 const childCalls = new Map<string, { calls: number; startedAt: number[]; endedAt: number[] }>();
 
-function parseInput(text: string): ChildInput {
+/**
+ * A child's input: JSON from `start()`, or text from the model's tools, where
+ * `task=NAME delay=MS fail=WHY` words say the same.
+ */
+export function parseInput(text: string): ChildInput {
   try {
     const parsed = JSON.parse(text) as Partial<ChildInput>;
     return { ...parsed, task: String(parsed.task ?? "?") };
   } catch {
-    return { task: text };
+    const task = /task=(\S+)/.exec(text)?.[1] ?? text;
+    const delay = /delay=(\d+)/.exec(text)?.[1];
+    const fail = /fail=(\S+)/.exec(text)?.[1];
+    return {
+      task,
+      ...(delay === undefined ? {} : { delayMs: Number(delay) }),
+      ...(fail === undefined ? {} : { fail })
+    };
   }
 }
 
@@ -73,6 +86,14 @@ export class Worker extends Think<Env> {
   }
   override getSystemPrompt() {
     return "You are a background worker.";
+  }
+
+  /** Record when the child's turn ended, for the concurrency tests. */
+  override onChatResponse(): void {
+    const first = this.messages.find((m) => m.role === "user");
+    const text = first?.parts.map((p) => (p.type === "text" ? p.text : "")).join("") ?? "";
+    const stats = childCalls.get(parseInput(text).task);
+    stats?.endedAt.push(Date.now());
   }
 }
 
@@ -306,6 +327,55 @@ export class ThresholdParent extends TestParent {
     lostGraceMs: 0
   };
 }
+
+/**
+ * A parent whose model uses the background tools. Its script: a user message
+ * "TOOLS: [{ toolName, input, toolCallId? }, …]" makes those tool calls, and
+ * the step after answers "RESULTS: <the tool outputs as JSON>". "SLOW:<ms>"
+ * makes a turn take that long. Notices get "NOTED: <first line>".
+ */
+export class ToolParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 2000,
+    maxBatchItems: 5
+  };
+
+  override getTools() {
+    return backgroundTools(this, {
+      agents: {
+        worker: { agent: Worker, description: "Does one task; takes as long as it is told." },
+        never: { agent: NeverStarts, description: "Never starts." }
+      }
+    });
+  }
+
+  override getModel() {
+    return scriptedModel(
+      "tool-parent",
+      ({ lastUserText, toolResults, stepsSinceUser }) => {
+        if (stepsSinceUser > 0) {
+          return { text: `RESULTS: ${JSON.stringify(toolResults.map((r) => r.output))}` };
+        }
+        if (lastUserText.startsWith("TOOLS:")) {
+          return { toolCalls: JSON.parse(lastUserText.slice(6)) as ToolCallScript[] };
+        }
+        const slow = /^SLOW:(\d+)/.exec(lastUserText)?.[1];
+        if (slow) return { text: "slow reply", delayMs: Number(slow) };
+        if (/^(Background|\d+ background)/.test(lastUserText)) {
+          return { text: `NOTED: ${lastUserText.split("\n")[0]}` };
+        }
+        return { text: `ACK: ${lastUserText.slice(0, 60)}` };
+      },
+      ({ lastUserText }) => {
+        this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT)`;
+        this.sql`INSERT INTO test_model_log VALUES (${Date.now()}, ${lastUserText})`;
+      }
+    );
+  }
+}
+
+type ToolCallScript = { toolName: string; input: unknown; toolCallId?: string };
 
 /** Tight limits, for the bad-input tests. */
 export class LimitedParent extends TestParent {

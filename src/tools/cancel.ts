@@ -1,0 +1,30 @@
+// cancel_background_task: stop a task, with the engine's honest outcome.
+
+import { tool } from "ai";
+import { z } from "zod";
+import type { ToolContext } from "./common";
+import { fail, guard } from "./envelope";
+
+export function cancelTool(context: ToolContext) {
+  return tool({
+    description:
+      'Cancel a background task (running or not started yet). Says "cancelled" if it was stopped, or "already-finished" with the outcome that won.',
+    inputSchema: z.object({ task_id: z.string() }),
+    execute: (input) =>
+      guard(async () => {
+        const result = await context.engine.cancel(input.task_id);
+        if (result.outcome === "not-found") {
+          return fail(
+            "unknown_task",
+            `no task "${input.task_id}"; list_background_tasks shows yours`
+          );
+        }
+        return {
+          ok: true as const,
+          task_id: result.taskId,
+          outcome: result.outcome,
+          ...(result.outcome === "already-finished" ? { status: result.status } : {})
+        };
+      })
+  });
+}

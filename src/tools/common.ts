@@ -1,0 +1,110 @@
+// What the tools share: the context they run in, the allow-list lookup, the
+// keys they derive, and the compact view of a task the model reads.
+
+import type { BackgroundEngine } from "../engine/engine";
+import type { BackgroundTask } from "../engine/ledger";
+import { outputText } from "../engine/notice";
+import { fail, type ToolFailure } from "./envelope";
+import type { AllowedAgent, ResolvedToolSetOptions } from "./options";
+
+export type ToolContext = { engine: BackgroundEngine; options: ResolvedToolSetOptions };
+
+export const MAX_TASK_CHARS = 20_000;
+
+export function findAgent(
+  context: ToolContext,
+  name: unknown
+): { name: string; entry: AllowedAgent } | ToolFailure {
+  const entry = typeof name === "string" ? context.options.agents.get(name) : undefined;
+  if (typeof name !== "string" || !entry) {
+    const allowed = [...context.options.agents.keys()].join(", ");
+    return fail(
+      "unknown_agent",
+      `agent "${String(name)}" is not one you may start; use one of: ${allowed}`
+    );
+  }
+  return { name, entry };
+}
+
+export function taskText(task: unknown, field = "task"): string | ToolFailure {
+  if (typeof task !== "string" || task.trim() === "") {
+    return fail("empty_task", `${field} must say what to do`);
+  }
+  if (task.length > MAX_TASK_CHARS) {
+    return fail(
+      "invalid_input",
+      `${field} is ${task.length} characters; the limit is ${MAX_TASK_CHARS}`
+    );
+  }
+  return task.trim();
+}
+
+/**
+ * The idempotency key of a spawn: the model's own key, or one derived from the
+ * tool call id so a recovered or retried turn never starts a second child.
+ * Prefixed, so the model can never name a key the app itself uses.
+ */
+export function toolKey(explicit: unknown, toolCallId: string): string | ToolFailure {
+  if (explicit === undefined || explicit === null) return `toolcall:${toolCallId}`;
+  if (typeof explicit !== "string" || explicit.length === 0 || explicit.length > 200) {
+    return fail("invalid_input", "idempotency_key must be a string of 1 to 200 characters");
+  }
+  return `model:${explicit}`;
+}
+
+export function isFailure(value: unknown): value is ToolFailure {
+  return typeof value === "object" && value !== null && (value as { ok?: unknown }).ok === false;
+}
+
+/** The model's name for a task's agent: its allow-list name, else the class name. */
+export function agentName(context: ToolContext, className: string): string {
+  for (const [name, entry] of context.options.agents) {
+    if (entry.agent.name === className) return name;
+  }
+  return className;
+}
+
+export function runtimeMs(task: BackgroundTask, now = Date.now()): number | null {
+  if (task.startedAt === null) return null;
+  return (task.endedAt ?? now) - task.startedAt;
+}
+
+export function progressView(task: BackgroundTask) {
+  const p = task.progress;
+  if (!p) return null;
+  return {
+    ...(p.fraction === undefined ? {} : { fraction: p.fraction }),
+    ...(p.phase === undefined ? {} : { phase: p.phase }),
+    ...(p.message === undefined ? {} : { message: p.message })
+  };
+}
+
+/** One row of list_background_tasks. */
+export function row(context: ToolContext, task: BackgroundTask) {
+  return {
+    task_id: task.id,
+    agent: agentName(context, task.agent),
+    title: task.title,
+    status: task.status,
+    runtime_ms: runtimeMs(task),
+    progress: progressView(task),
+    notice_delivered: task.notices.length > 0 && task.notices.every((n) => n.deliveredAt !== null)
+  };
+}
+
+/** The output of an ended task, one page at a time. */
+export function outputPage(task: BackgroundTask, offset: number, pageChars: number) {
+  const text = task.status === "failed" ? (task.error ?? "") : outputText(task);
+  const page = text.slice(offset, offset + pageChars);
+  const next = offset + page.length;
+  return {
+    output: page,
+    total_chars: text.length,
+    ...(next < text.length
+      ? {
+          next_offset: next,
+          more: `${text.length - next} more characters: call again with offset ${next}`
+        }
+      : {})
+  };
+}

@@ -1,0 +1,57 @@
+// The model's side of errors: every tool returns an envelope, never throws.
+// Engine errors are mapped to codes a model can act on.
+
+import { BackgroundError } from "../engine/errors";
+
+export const TOOL_ERROR_CODES = [
+  "unknown_agent",
+  "empty_task",
+  "invalid_input",
+  "too_many_items",
+  "invalid_run_at",
+  "timeout_over_cap",
+  "unknown_task",
+  "cycle",
+  "unknown_delivery_policy",
+  "limit_exceeded",
+  "internal"
+] as const;
+export type ToolErrorCode = (typeof TOOL_ERROR_CODES)[number];
+
+export type ToolFailure = {
+  ok: false;
+  error: { code: ToolErrorCode; message: string; retryable: boolean };
+};
+
+export function fail(code: ToolErrorCode, message: string, retryable = false): ToolFailure {
+  return { ok: false, error: { code, message, retryable } };
+}
+
+/** A thrown error, as an envelope. Only a concurrency limit is worth retrying as is. */
+export function toFailure(error: unknown): ToolFailure {
+  if (!(error instanceof BackgroundError)) {
+    return fail("internal", error instanceof Error ? error.message : String(error), true);
+  }
+  const { code, field, message } = error;
+  if (code === "limit_exceeded" && field === "items") return fail("too_many_items", message);
+  if (code === "limit_exceeded") {
+    const busy = field === "maxConcurrentTasks" || field === "maxPendingTasks";
+    return fail("limit_exceeded", message, busy);
+  }
+  if (code === "invalid_input" && field === "runAt") return fail("invalid_run_at", message);
+  if (code === "invalid_input" && field === "delivery")
+    return fail("unknown_delivery_policy", message);
+  if (code === "unknown_task") return fail("unknown_task", message);
+  if (code === "cycle") return fail("cycle", message);
+  if (code === "unknown_agent" || code === "not_chat_agent") return fail("unknown_agent", message);
+  return fail("invalid_input", message);
+}
+
+/** Run a tool body; whatever it throws comes back as an envelope. */
+export async function guard<T>(body: () => Promise<T | ToolFailure>): Promise<T | ToolFailure> {
+  try {
+    return await body();
+  } catch (error) {
+    return toFailure(error);
+  }
+}

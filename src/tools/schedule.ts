@@ -1,0 +1,59 @@
+// schedule_background_task: start a task later, at a time or after a delay.
+
+import { tool } from "ai";
+import { z } from "zod";
+import { findAgent, isFailure, type ToolContext, taskText, toolKey } from "./common";
+import { fail, guard } from "./envelope";
+
+export function scheduleTool(context: ToolContext) {
+  return tool({
+    description:
+      "Schedule a background task to start later: at run_at (an ISO 8601 time) or after delay_seconds. It survives restarts, shows as scheduled, and can be cancelled before it starts.",
+    inputSchema: z.object({
+      agent: z.string(),
+      task: z.string(),
+      run_at: z.string().optional().describe("When to start, e.g. 2026-11-22T09:00:00Z."),
+      delay_seconds: z.number().optional().describe("Or: start after this many seconds."),
+      idempotency_key: z.string().optional()
+    }),
+    execute: (input, { toolCallId }) =>
+      guard(async () => {
+        const agent = findAgent(context, input.agent);
+        if (isFailure(agent)) return agent;
+        const task = taskText(input.task);
+        if (isFailure(task)) return task;
+        if ((input.run_at === undefined) === (input.delay_seconds === undefined)) {
+          return fail("invalid_run_at", "give exactly one of run_at and delay_seconds");
+        }
+        let runAt: number;
+        if (input.run_at !== undefined) {
+          runAt = Date.parse(input.run_at);
+          if (!Number.isFinite(runAt)) {
+            return fail("invalid_run_at", `run_at "${input.run_at}" is not an ISO 8601 time`);
+          }
+        } else {
+          const delay = input.delay_seconds ?? Number.NaN;
+          if (!Number.isFinite(delay) || delay <= 0) {
+            return fail("invalid_run_at", "delay_seconds must be a number above 0");
+          }
+          runAt = Date.now() + delay * 1000;
+        }
+        const key = toolKey(input.idempotency_key, toolCallId);
+        if (isFailure(key)) return key;
+        const started = await context.engine.start(agent.entry.agent, {
+          input: task,
+          title: task.length > 80 ? `${task.slice(0, 79)}…` : task,
+          idempotencyKey: key,
+          runAt
+        });
+        const scheduled = context.engine.get(started.taskId);
+        return {
+          ok: true as const,
+          task_id: started.taskId,
+          status: started.status,
+          run_at: scheduled?.runAt ? new Date(scheduled.runAt).toISOString() : null,
+          deduped: started.deduped
+        };
+      })
+  });
+}

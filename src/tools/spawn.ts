@@ -1,0 +1,62 @@
+// spawn_background_task: start a child in the background and carry on.
+
+import { tool } from "ai";
+import { z } from "zod";
+import { DELIVERY_POLICIES, isDeliveryPolicy } from "../engine/status";
+import { findAgent, isFailure, type ToolContext, taskText, toolKey } from "./common";
+import { fail, guard } from "./envelope";
+
+export function spawnTool(context: ToolContext) {
+  const agents = [...context.options.agents].map(([name, a]) => `- ${name}: ${a.description}`);
+  return tool({
+    description: `Start a task in the background with a helper agent and return at once. You keep working; when the task ends, its result arrives as a new message (a notice). Use it for slow work you do not need to wait for.\nAgents:\n${agents.join("\n")}`,
+    inputSchema: z.object({
+      agent: z.string().describe("Which agent does the work (one of the names above)."),
+      task: z.string().describe("What the agent should do, in full: it sees nothing else."),
+      expected_output: z.string().optional().describe("What a good result looks like."),
+      idempotency_key: z
+        .string()
+        .optional()
+        .describe("Reuse a key to get the same task back instead of starting another."),
+      delivery: z
+        .string()
+        .optional()
+        .describe(
+          `How the result reaches you: ${DELIVERY_POLICIES.join(", ")}. Default react (a message that starts a turn).`
+        ),
+      after: z
+        .array(z.string())
+        .optional()
+        .describe("Task ids that must complete first; if one fails, this task is cancelled.")
+    }),
+    execute: (input, { toolCallId }) =>
+      guard(async () => {
+        const agent = findAgent(context, input.agent);
+        if (isFailure(agent)) return agent;
+        const task = taskText(input.task);
+        if (isFailure(task)) return task;
+        if (input.delivery !== undefined && !isDeliveryPolicy(input.delivery)) {
+          return fail(
+            "unknown_delivery_policy",
+            `delivery "${input.delivery}" is not one of ${DELIVERY_POLICIES.join(", ")}`
+          );
+        }
+        const key = toolKey(input.idempotency_key, toolCallId);
+        if (isFailure(key)) return key;
+        const expected = input.expected_output?.trim();
+        const started = await context.engine.start(agent.entry.agent, {
+          input: expected ? `${task}\n\nExpected output: ${expected}` : task,
+          title: task.length > 80 ? `${task.slice(0, 79)}…` : task,
+          idempotencyKey: key,
+          ...(input.delivery === undefined ? {} : { delivery: input.delivery }),
+          ...(input.after === undefined ? {} : { after: input.after })
+        });
+        return {
+          ok: true as const,
+          task_id: started.taskId,
+          status: started.status,
+          deduped: started.deduped
+        };
+      })
+  });
+}

@@ -4,7 +4,8 @@
 
 import { Think } from "@cloudflare/think";
 import { Agent, type AgentToolRunInspection, routeAgentRequest } from "agents";
-import type { UIMessage } from "ai";
+import { tool, type UIMessage } from "ai";
+import { z } from "zod";
 import { scriptedModel } from "../../src/demo/scripted-model";
 import {
   BackgroundAgent,
@@ -69,9 +70,29 @@ export function parseInput(text: string): ChildInput {
 // ── Children ────────────────────────────────────────────────────────────────
 
 export class Worker extends Think<Env> {
+  /** A tool the child's model calls to report progress through the SDK. */
+  override getTools() {
+    return {
+      report_progress: tool({
+        description: "Report progress.",
+        inputSchema: z.object({ fraction: z.number(), message: z.string() }),
+        execute: async (progress) => {
+          await this.reportProgress(progress);
+          return "reported";
+        }
+      })
+    };
+  }
+
   override getModel() {
-    return scriptedModel("worker", ({ lastUserText }) => {
+    return scriptedModel("worker", ({ lastUserText, stepsSinceUser }) => {
       const input = parseInput(lastUserText);
+      const progress = /progress=(\S+)/.exec(lastUserText)?.[1];
+      if (progress && stepsSinceUser === 0) {
+        return {
+          toolCalls: [{ toolName: "report_progress", input: { fraction: 0.5, message: progress } }]
+        };
+      }
       const stats = childCalls.get(input.task) ?? { calls: 0, startedAt: [], endedAt: [] };
       stats.calls++;
       stats.startedAt.push(Date.now());

@@ -131,6 +131,21 @@ describe("list, check, wait, cancel", () => {
     expect(checked).not.toHaveProperty("output");
   });
 
+  it("check shows the child's live progress while it runs", async () => {
+    const p = await toolParent();
+    const r = await spawn(p, { agent: "worker", task: "task=pr1 progress=halfway delay=4000" });
+    const checked = await until(
+      () => runTool(p, "check_background_task", { task_id: r.task_id }),
+      (c) => c.progress != null,
+      3000
+    );
+    expect(checked).toMatchObject({
+      ok: true,
+      status: "running",
+      progress: { fraction: 0.5, message: "halfway" }
+    });
+  });
+
   it("check pages long output", async () => {
     const p = await toolParent();
     const r = await spawn(p, { agent: "worker", task: "task=c3 long output" });

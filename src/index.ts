@@ -1,5 +1,8 @@
 // agents-background: background (detached) sub-agent runs for the Agents SDK.
 
+export { type AuthorizeResult, isLocalRequest } from "./board/access";
+export { BOARD_HEADER } from "./board/api";
+export type { BoardTask } from "./board/view";
 export {
   isBackgroundNotice,
   type NoticeMetadata,

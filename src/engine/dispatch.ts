@@ -10,6 +10,7 @@ export type ChildClass = SubAgentClass;
 
 type ChildStub = {
   startAgentToolRun(input: unknown, options: { runId: string }): Promise<unknown>;
+  getMessages(): Promise<unknown[]>;
   inspectAgentToolRun(
     runId: string,
     options?: { reconcile?: boolean }
@@ -107,6 +108,17 @@ export class Dispatcher {
       row.run_id
     )) as unknown as ChildStub;
     return stub.inspectAgentToolRun(row.run_id, { reconcile });
+  }
+
+  /** The child's messages (drill-in). Never creates a child: null when there is none. */
+  async messages(row: Pick<TaskRow, "agent" | "run_id">): Promise<unknown[] | null> {
+    const { host } = this.#c;
+    if (!host.dynamicAgents.has(row.agent, row.run_id)) return null;
+    const stub = (await host.dynamicAgents.get(
+      this.#classFor(row.agent),
+      row.run_id
+    )) as unknown as ChildStub;
+    return stub.getMessages();
   }
 
   #classFor(name: string): ChildClass {

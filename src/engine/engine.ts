@@ -114,7 +114,16 @@ export class BackgroundEngine {
   #promoting = false;
   #promoteAgain = false;
 
-  constructor(host: EngineHost, ctx: DurableObjectState, options: ResolvedOptions) {
+  readonly #onChange: (taskId: string) => void;
+
+  /** `onChange` hears of every change to a task (status, progress), e.g. to push it to a board. */
+  constructor(
+    host: EngineHost,
+    ctx: DurableObjectState,
+    options: ResolvedOptions,
+    onChange: (taskId: string) => void = () => {}
+  ) {
+    this.#onChange = onChange;
     ensureSchema(ctx.storage);
     this.ledger = new Ledger(ctx.storage);
     this.#c = { host, ctx, options, ledger: this.ledger, instanceId: crypto.randomUUID() };
@@ -184,6 +193,7 @@ export class BackgroundEngine {
     // The row exists before the child is started: whatever happens next, the
     // backbone and recovery can find this task.
     ledger.insertTask(row);
+    this.#touched(row.id);
     this.#dispatcher.remember(Child);
     if (status === "running") {
       this.#dispatcher.attach(
@@ -261,6 +271,7 @@ export class BackgroundEngine {
         });
       });
     });
+    for (const id of taskIds) this.#touched(id);
     this.#dispatcher.remember(Child);
     await this.#promote();
     await this.#backbone.arm({ reset: true });
@@ -330,7 +341,7 @@ export class BackgroundEngine {
           if (ledger.markStarted(row.id, now)) {
             started++;
             this.#dispatcher.attach(row, false);
-            this.#notifyChange();
+            this.#touched(row.id);
           }
         }
       } while (this.#promoteAgain);
@@ -360,7 +371,7 @@ export class BackgroundEngine {
     if (!ledger.settle(taskId, allowedFrom(event.type), step.to, step.slot, Date.now(), fields)) {
       return null;
     }
-    this.#notifyChange();
+    this.#touched(taskId);
     await this.#delivery.deliver(taskId, step.slot);
     if (row.batch_id && ledger.closeBatchIfEnded(row.batch_id, Date.now())) {
       await this.#delivery.deliver(row.batch_id, "batch");
@@ -450,6 +461,7 @@ export class BackgroundEngine {
         ? null
         : { progressJson: inspection.progress ? JSON.stringify(inspection.progress) : null }
     );
+    if (inspection?.progress) this.#touched(row.id);
     const started = row.started_at ?? row.created_at;
     if (now >= started + row.budget_ms) {
       await this.#giveUp(row, "budget");
@@ -473,9 +485,18 @@ export class BackgroundEngine {
     const row = typeof taskId === "string" ? this.ledger.task(taskId) : undefined;
     if (row?.status === "running") {
       const seen = await this.#dispatcher.inspect(row, false).catch(() => null);
-      if (seen?.progress) this.ledger.recordProgress(row.run_id, JSON.stringify(seen.progress));
+      if (seen?.progress) {
+        this.ledger.recordProgress(row.run_id, JSON.stringify(seen.progress));
+        this.#touched(row.id);
+      }
     }
     return this.get(taskId);
+  }
+
+  /** A task's child transcript (drill-in), or null. Never creates a child. */
+  async transcript(taskId: string): Promise<unknown[] | null> {
+    const row = typeof taskId === "string" ? this.ledger.task(taskId) : undefined;
+    return row ? this.#dispatcher.messages(row) : null;
   }
 
   getBatch(batchId: string): BackgroundBatch | null {
@@ -550,10 +571,16 @@ export class BackgroundEngine {
     }
   }
 
-  #notifyChange(): void {
+  /** A task changed: wake waiters and tell the listener. */
+  #touched(taskId: string): void {
     const changed = this.#changed;
     this.#changed = deferred();
     changed.resolve();
+    try {
+      this.#onChange(taskId);
+    } catch (error) {
+      logError("a change listener failed", error);
+    }
   }
 
   // ── Cancel ────────────────────────────────────────────────────────────────
@@ -611,8 +638,10 @@ export class BackgroundEngine {
   observeProgress(run: AgentToolRunInfo, progress: unknown): void {
     try {
       this.ledger.recordProgress(run.runId, JSON.stringify(progress));
-    } catch {
-      // progress is best-effort
+      const row = this.ledger.taskByRun(run.runId);
+      if (row) this.#touched(row.id);
+    } catch (error) {
+      logError("recording progress failed", error);
     }
   }
 

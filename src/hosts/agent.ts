@@ -1,7 +1,11 @@
 // BackgroundAgent: any Agent with background tasks. It has no chat, so each
 // task names the method that receives its notices: `{ onFinish: "method" }`.
+// The task board is served under the agent's URL at …/background/board.
 
-import { Agent } from "agents";
+import { Agent, type Connection, type ConnectionContext } from "agents";
+import type { AuthorizeResult } from "../board/access";
+import { handleBoardRequest } from "../board/api";
+import { acceptBoardConnection, boardTags, guardDrillIn, publishTask } from "../board/hooks";
 import type { BackgroundEngine } from "../engine/engine";
 import { type BackgroundNotice, defaultNoticeText } from "../engine/notice";
 import type { BackgroundOptions } from "../engine/options";
@@ -15,16 +19,49 @@ export class BackgroundAgent<
   /** Limits and cadence for this class; validated once, on first use. */
   static backgroundOptions: BackgroundOptions | undefined;
 
-  /** Start, read and cancel background tasks. */
-  readonly background: BackgroundEngine = installBackground(this, this.ctx);
+  /** Start, read, wait on and cancel background tasks. */
+  readonly background: BackgroundEngine = installBackground(this, this.ctx, (taskId) =>
+    publishTask(this, taskId)
+  );
 
   /** The text of a notice, as passed to the `onFinish` method. */
   renderBackgroundNotice(notice: BackgroundNotice): string {
     return defaultNoticeText(notice);
   }
 
+  /** Who may use the task board, its API and drill-in. Denies by default. */
+  authorizeBackground(_request: Request): AuthorizeResult | Promise<AuthorizeResult> {
+    return false;
+  }
+
   /** The backbone's scheduled callback. Called by the scheduler, not by you. */
   async backgroundTick(payload?: { step?: number }): Promise<void> {
     await this.background.tick(payload);
+  }
+
+  override async onRequest(request: Request): Promise<Response> {
+    return (await handleBoardRequest(this, request)) ?? super.onRequest(request);
+  }
+
+  override getConnectionTags(
+    connection: Connection,
+    ctx: ConnectionContext
+  ): string[] | Promise<string[]> {
+    const tags = super.getConnectionTags(connection, ctx);
+    return Array.isArray(tags)
+      ? [...tags, ...boardTags(ctx)]
+      : Promise.resolve(tags).then((t) => [...t, ...boardTags(ctx)]);
+  }
+
+  override async onConnect(connection: Connection, ctx: ConnectionContext): Promise<void> {
+    if (await acceptBoardConnection(this, connection, ctx)) return;
+    await super.onConnect(connection, ctx);
+  }
+
+  override async onBeforeSubAgent(
+    request: Request,
+    child: { className: string; name: string }
+  ): ReturnType<Agent["onBeforeSubAgent"]> {
+    return (await guardDrillIn(this, request, child)) ?? super.onBeforeSubAgent(request, child);
   }
 }

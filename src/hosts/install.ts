@@ -36,12 +36,14 @@ type Hooks = {
  */
 export function installBackground(
   host: Agent<Cloudflare.Env>,
-  ctx: DurableObjectState
+  ctx: DurableObjectState,
+  onChange: (taskId: string) => void
 ): BackgroundEngine {
   const engine = new BackgroundEngine(
     host as unknown as EngineHost,
     ctx,
-    optionsOf(host.constructor as HostClass)
+    optionsOf(host.constructor as HostClass),
+    onChange
   );
   const hooks = host as unknown as Hooks;
 

@@ -196,6 +196,11 @@ export class TestParent extends BackgroundThink<Env> {
     return "You are the parent.";
   }
 
+  /** The board and its API: only with the test token. */
+  override authorizeBackground(request: Request): boolean {
+    return request.headers.get("authorization") === "Bearer test-token";
+  }
+
   /** Marks this instance; a restart makes a new one, so a hold never outlives it. */
   readonly #instance = crypto.randomUUID();
 

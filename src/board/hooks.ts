@@ -1,0 +1,81 @@
+// How a host agent serves the board: HTTP routes, the live WebSocket, and the
+// guard on drill-in to child agents. The host classes call these from their
+// overrides; the logic lives here once.
+
+import type { Connection, ConnectionContext } from "agents";
+import type { BackgroundEngine } from "../engine/engine";
+import { logError } from "../engine/host";
+import { type AuthorizeResult, checkAccess } from "./access";
+import { boardTask } from "./view";
+
+/** The tag of a board's live connection, and the query flag that asks for it. */
+export const BOARD_TAG = "background-board";
+
+type BoardConnectionState = { backgroundBoard?: boolean };
+
+type LiveHost = {
+  readonly background: BackgroundEngine;
+  authorizeBackground(request: Request): AuthorizeResult | Promise<AuthorizeResult>;
+  getConnections(tag?: string): Iterable<Connection>;
+};
+
+export function isBoardConnection(request: Request): boolean {
+  return new URL(request.url).searchParams.has(BOARD_TAG);
+}
+
+/** Tags for a new connection: board connections are tagged so updates reach only them. */
+export function boardTags(ctx: ConnectionContext): string[] {
+  return isBoardConnection(ctx.request) ? [BOARD_TAG] : [];
+}
+
+/**
+ * A board connection opens only past the authorize hook; it is then marked in
+ * its own (persisted) state. Returns true when the connection was the board's.
+ */
+export async function acceptBoardConnection(
+  host: LiveHost,
+  connection: Connection,
+  ctx: ConnectionContext
+): Promise<boolean> {
+  if (!isBoardConnection(ctx.request)) return false;
+  const refused = await checkAccess((r) => host.authorizeBackground(r), ctx.request);
+  if (refused) {
+    connection.close(4403, "not authorized");
+    return true;
+  }
+  const state = (connection.state ?? {}) as BoardConnectionState;
+  connection.setState({ ...state, backgroundBoard: true });
+  return true;
+}
+
+/** Push one task's board row to every authorized board connection. */
+export function publishTask(host: LiveHost, taskId: string): void {
+  const task = host.background.get(taskId);
+  if (!task) return;
+  const message = JSON.stringify({ type: "background:task", task: boardTask(task) });
+  for (const connection of host.getConnections(BOARD_TAG)) {
+    if (!(connection.state as BoardConnectionState | null)?.backgroundBoard) continue;
+    try {
+      connection.send(message);
+    } catch (error) {
+      logError("a board update could not be sent", error);
+    }
+  }
+}
+
+/**
+ * Drill-in to a child through the SDK's sub-agent route: authorized, and only
+ * to a child that exists. A guessed run id never creates a child.
+ */
+export async function guardDrillIn(
+  host: LiveHost & { dynamicAgents: { has(className: string, name: string): boolean } },
+  request: Request,
+  child: { className: string; name: string }
+): Promise<Response | null> {
+  const refused = await checkAccess((r) => host.authorizeBackground(r), request);
+  if (refused) return refused;
+  if (!host.dynamicAgents.has(child.className, child.name)) {
+    return new Response("Not found", { status: 404 });
+  }
+  return null;
+}

@@ -1,0 +1,57 @@
+// The board's view of a task: what the JSON API returns and what live
+// updates push. Plain data; the page renders every field as text.
+
+import type { BackgroundTask } from "../engine/ledger";
+import { outputText } from "../engine/notice";
+
+const OUTCOME_PREVIEW_CHARS = 400;
+
+export type BoardTask = {
+  id: string;
+  agent: string;
+  title: string;
+  status: BackgroundTask["status"];
+  giveUpReason: BackgroundTask["giveUpReason"];
+  cancelReason: string | null;
+  createdAt: number;
+  runAt: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  runtimeMs: number | null;
+  progress: { fraction: number | null; message: string | null; phase: string | null } | null;
+  /** A short preview of the result or error; the whole output is in GET tasks/:id. */
+  outcome: string | null;
+  noticeDelivered: boolean;
+};
+
+export function boardTask(task: BackgroundTask, now = Date.now()): BoardTask {
+  const outcome =
+    task.status === "completed"
+      ? outputText(task)
+      : task.status === "failed"
+        ? (task.error ?? "failed")
+        : task.status === "cancelled"
+          ? (task.cancelReason ?? "cancelled")
+          : task.status === "gave_up"
+            ? `given up (${task.giveUpReason ?? "unknown"})`
+            : null;
+  const p = task.progress;
+  return {
+    id: task.id,
+    agent: task.agent,
+    title: task.title,
+    status: task.status,
+    giveUpReason: task.giveUpReason,
+    cancelReason: task.cancelReason,
+    createdAt: task.createdAt,
+    runAt: task.runAt,
+    startedAt: task.startedAt,
+    endedAt: task.endedAt,
+    runtimeMs: task.startedAt === null ? null : (task.endedAt ?? now) - task.startedAt,
+    progress: p
+      ? { fraction: p.fraction ?? null, message: p.message ?? null, phase: p.phase ?? null }
+      : null,
+    outcome: outcome === null ? null : outcome.slice(0, OUTCOME_PREVIEW_CHARS),
+    noticeDelivered: task.notices.length > 0 && task.notices.every((n) => n.deliveredAt !== null)
+  };
+}

@@ -1,61 +1,18 @@
-// The demo Worker: a Think assistant that runs a researcher in the background,
-// on an offline scripted model. Start it with `npm start`, then:
+// The demo Worker: a chat page for an assistant that puts research and
+// imports in the background, and its task board. `npm start` serves it on
+// http://127.0.0.1:8787 with an offline scripted model; see the README for a
+// real model. Also a small HTTP API for curl:
 //   curl -X POST 'http://127.0.0.1:8787/api/research?topic=durable+objects'
-//   curl http://127.0.0.1:8787/api/messages
 //   curl http://127.0.0.1:8787/api/tasks
+//   curl http://127.0.0.1:8787/api/messages
 
-import { Think } from "@cloudflare/think";
 import { getAgentByName, routeAgentRequest } from "agents";
-import type { UIMessage } from "ai";
-import { BackgroundThink, type ListResult, type StartResult } from "../index";
-import { scriptedModel } from "./scripted-model";
+import { isLocalRequest } from "../board/access";
+import type { Assistant, DemoEnv } from "./agents";
+import { chatPage } from "./chat-page";
+import { modelKind } from "./model";
 
-export type DemoEnv = {
-  Assistant: DurableObjectNamespace<Assistant>;
-  Researcher: DurableObjectNamespace<Researcher>;
-};
-
-/** The child: "researches" a topic for a few seconds. */
-export class Researcher extends Think<DemoEnv> {
-  override getModel() {
-    return scriptedModel("researcher", ({ lastUserText }) => {
-      const topic = /"topic":\s*"([^"]*)"/.exec(lastUserText)?.[1] ?? "the topic";
-      return {
-        delayMs: 3000,
-        text: `Findings on ${topic}: three sources agree it is worth a closer look.`
-      };
-    });
-  }
-  override getSystemPrompt() {
-    return "You research one topic and end with a short summary.";
-  }
-}
-
-/** The parent: answers the user and reacts to background notices. */
-export class Assistant extends BackgroundThink<DemoEnv> {
-  override getModel() {
-    return scriptedModel("assistant", ({ lastUserText }) =>
-      lastUserText.startsWith("Background task")
-        ? { text: `A background task finished. ${lastUserText.split("\n\n")[1] ?? ""}`.trim() }
-        : { text: `You said: ${lastUserText}` }
-    );
-  }
-  override getSystemPrompt() {
-    return "You are a helpful assistant.";
-  }
-
-  startResearch(topic: string): Promise<StartResult> {
-    return this.background.start(Researcher, { input: { topic }, title: `Research ${topic}` });
-  }
-
-  listTasks(): ListResult {
-    return this.background.list({ limit: 50 });
-  }
-
-  transcript(): UIMessage[] {
-    return JSON.parse(JSON.stringify(this.messages)) as UIMessage[];
-  }
-}
+export { Assistant, Importer, Researcher } from "./agents";
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body, null, 2), {
@@ -64,28 +21,37 @@ function json(body: unknown, status = 200): Response {
   });
 }
 
+async function assistant(env: DemoEnv, url: URL): Promise<DurableObjectStub<Assistant>> {
+  return getAgentByName(env.Assistant, url.searchParams.get("agent") ?? "demo");
+}
+
 export default {
   async fetch(request: Request, env: DemoEnv): Promise<Response> {
     const url = new URL(request.url);
-    const name = url.searchParams.get("agent") ?? "demo";
-    if (url.pathname === "/api/research" && request.method === "POST") {
-      const topic = url.searchParams.get("topic") ?? "Durable Objects";
-      const assistant = await getAgentByName(env.Assistant, name);
-      return json(await assistant.startResearch(topic));
+    if (url.pathname === "/" && request.method === "GET") {
+      return new Response(chatPage(modelKind(env)), {
+        headers: { "content-type": "text/html; charset=utf-8" }
+      });
     }
-    if (url.pathname === "/api/messages") {
-      const assistant = await getAgentByName(env.Assistant, name);
-      return json((await assistant.transcript()) as UIMessage[]);
+    if (url.pathname === "/board") {
+      const name = encodeURIComponent(url.searchParams.get("agent") ?? "demo");
+      return Response.redirect(
+        new URL(`/agents/assistant/${name}/background/board`, url).href,
+        302
+      );
     }
-    if (url.pathname === "/api/tasks") {
-      const assistant = await getAgentByName(env.Assistant, name);
-      return json((await assistant.listTasks()) as ListResult);
+    if (url.pathname.startsWith("/api/")) {
+      // Like the board: answers this machine only.
+      if (!isLocalRequest(request)) return json({ error: "local requests only" }, 403);
+      const agent = await assistant(env, url);
+      if (url.pathname === "/api/research" && request.method === "POST") {
+        const topic = url.searchParams.get("topic") ?? "Durable Objects";
+        return json(await agent.startResearch(topic));
+      }
+      if (url.pathname === "/api/messages") return json((await agent.transcript()) as unknown);
+      if (url.pathname === "/api/tasks") return json((await agent.listTasks()) as unknown);
+      return json({ error: "not found" }, 404);
     }
-    const routed = await routeAgentRequest(request, env);
-    if (routed) return routed;
-    return new Response(
-      "agents-background demo\n\nPOST /api/research?topic=...  start a background research task\nGET  /api/messages            the assistant's chat\nGET  /api/tasks               background tasks\n",
-      { headers: { "content-type": "text/plain" } }
-    );
+    return (await routeAgentRequest(request, env)) ?? new Response("Not found", { status: 404 });
   }
 } satisfies ExportedHandler<DemoEnv>;

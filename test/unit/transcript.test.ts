@@ -37,3 +37,13 @@ describe("transcript filter", () => {
     expect(isBackgroundNotice({ ...notice, role: "assistant" })).toBe(false);
   });
 });
+
+describe("isLocalRequest", () => {
+  it("is true for loopback addresses only", async () => {
+    const { isLocalRequest } = await import("../../src/board/access");
+    const local = ["http://localhost/x", "http://127.0.0.1:8787/x", "http://[::1]:8787/x"];
+    for (const url of local) expect(isLocalRequest(new Request(url))).toBe(true);
+    const remote = ["https://example.com/x", "http://10.0.0.1/x", "http://localhost.evil.com/x"];
+    for (const url of remote) expect(isLocalRequest(new Request(url))).toBe(false);
+  });
+});

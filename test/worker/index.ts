@@ -469,6 +469,9 @@ export class CallbackHost extends BackgroundAgent<Env> {
   }
 }
 
+// The demo's agents, to test the demo's own access rule in workerd.
+export { Assistant, Importer, Researcher } from "../../src/demo/agents";
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     return (await routeAgentRequest(request, env)) ?? new Response("test worker", { status: 200 });

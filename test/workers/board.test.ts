@@ -176,3 +176,21 @@ describe("live updates", () => {
     expect(board.received.filter((m) => m.type === "background:task")).toHaveLength(0);
   });
 });
+
+describe("the demo's access rule", () => {
+  it("answers requests addressed to this machine, and refuses others with no data", async () => {
+    const name = uniqueName("demo");
+    const local = await exports.default.fetch(
+      `http://127.0.0.1:8787/agents/assistant/${name}/background/tasks`
+    );
+    expect(local.status).toBe(200);
+    expect(await local.json()).toEqual({ tasks: [], nextCursor: null });
+    for (const host of ["http://agents.example.com", "http://192.0.2.7:8787"]) {
+      const remote = await exports.default.fetch(
+        `${host}/agents/assistant/${name}/background/tasks`
+      );
+      expect(remote.status).toBe(403);
+      expect(await remote.text()).not.toContain("tasks");
+    }
+  });
+});

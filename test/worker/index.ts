@@ -27,6 +27,7 @@ export type Env = {
   StrictParent: DurableObjectNamespace<StrictParent>;
   ThresholdParent: DurableObjectNamespace<ThresholdParent>;
   ToolParent: DurableObjectNamespace<ToolParent>;
+  BenchParent: DurableObjectNamespace<BenchParent>;
   LimitedParent: DurableObjectNamespace<LimitedParent>;
   CallbackHost: DurableObjectNamespace<CallbackHost>;
 };
@@ -402,6 +403,115 @@ export class ToolParent extends TestParent {
 }
 
 type ToolCallScript = { toolName: string; input: unknown; toolCallId?: string };
+
+type BenchMode = "awaited" | "ours" | "native";
+
+/** A submission as the benchmarks read it: its key and when it was accepted. */
+export type BenchNotice = { key: string; createdAt: number };
+
+/**
+ * The benchmarks' parent: the engine with its default cadence, and the SDK's
+ * own modes (awaited `runAgentTool`, native `detached`) on the same children,
+ * so every comparison is measured in one run. It counts its backbone ticks.
+ */
+export class BenchParent extends BackgroundThink<Env> {
+  static override backgroundOptions: BackgroundOptions = { maxConcurrentTasks: 2000 };
+
+  override getModel() {
+    return scriptedModel("bench-parent", () => ({ text: "ok" }));
+  }
+
+  #count(kind: string): void {
+    this.sql`CREATE TABLE IF NOT EXISTS bench_ticks (kind TEXT, at INTEGER)`;
+    this.sql`INSERT INTO bench_ticks VALUES (${kind}, ${Date.now()})`;
+  }
+
+  override async backgroundTick(payload?: { step?: number }): Promise<void> {
+    this.#count("ours");
+    await super.backgroundTick(payload);
+  }
+
+  override async _cfDetachedReconcileTick(
+    payload?: Parameters<BackgroundThink<Env>["_cfDetachedReconcileTick"]>[0]
+  ): Promise<void> {
+    this.#count("native");
+    await super._cfDetachedReconcileTick(payload);
+  }
+
+  ticks(kind: string, since = 0): number {
+    this.sql`CREATE TABLE IF NOT EXISTS bench_ticks (kind TEXT, at INTEGER)`;
+    return (
+      this.sql<{
+        n: number;
+      }>`SELECT COUNT(*) AS n FROM bench_ticks WHERE kind = ${kind} AND at >= ${since}`[0]?.n ?? 0
+    );
+  }
+
+  /** Start one child run in `mode` without awaiting it; returns its run id and notice key prefix. */
+  async dispatch(
+    mode: "ours" | "native",
+    input: ChildInput
+  ): Promise<{ runId: string; keyPrefix: string; ms: number }> {
+    const t0 = Date.now();
+    if (mode === "ours") {
+      const r = await this.background.start(Worker, { input });
+      return { runId: r.runId, keyPrefix: `bg:${r.taskId}:`, ms: Date.now() - t0 };
+    }
+    const runId = `run_${crypto.randomUUID().replaceAll("-", "")}`;
+    await this.runAgentTool(Worker, { input, runId, detached: { notify: { source: "native" } } });
+    return { runId, keyPrefix: `detached-finish:${runId}:`, ms: Date.now() - t0 };
+  }
+
+  /**
+   * The overlap scenario: the parent does P ms of its own work while a child
+   * does C. Done when both the work is done and the child's result is in the
+   * parent's chat (its notice accepted; for awaited, when the call returned).
+   */
+  async overlap(mode: BenchMode, p: number, c: number): Promise<number> {
+    const input = { task: `overlap-${crypto.randomUUID()}`, delayMs: c };
+    const t0 = Date.now();
+    const work = () => new Promise((resolve) => setTimeout(resolve, p));
+    if (mode === "awaited") {
+      await this.runAgentTool(Worker, { input });
+      await work();
+      return Date.now() - t0;
+    }
+    const { keyPrefix } = await this.dispatch(mode, input);
+    await work();
+    const workDone = Date.now();
+    const notice = await this.waitNotice(keyPrefix, 60_000);
+    return Math.max(workDone, notice?.createdAt ?? Number.NaN) - t0;
+  }
+
+  async waitNotice(keyPrefix: string, timeoutMs: number): Promise<BenchNotice | null> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const found = (await this.notices()).find((n) => n.key.startsWith(keyPrefix));
+      if (found || Date.now() > end) return found ?? null;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async notices(): Promise<BenchNotice[]> {
+    const subs = await this.listSubmissions();
+    return subs.flatMap((s) =>
+      s.idempotencyKey ? [{ key: s.idempotencyKey, createdAt: s.createdAt }] : []
+    );
+  }
+
+  async childEnd(runId: string): Promise<number | null> {
+    if (!this.dynamicAgents.has(Worker, runId)) return null;
+    const stub = await this.dynamicAgents.get(Worker, runId);
+    const seen = (await stub.inspectAgentToolRun(runId, {
+      reconcile: false
+    })) as AgentToolRunInspection | null;
+    return seen?.completedAt ?? null;
+  }
+
+  jobs(): JobRow[] {
+    return this.sql<JobRow>`SELECT id, fn AS callback, time, payload FROM cf_agents_jobs`;
+  }
+}
 
 /** Tight limits, for the bad-input tests. */
 export class LimitedParent extends TestParent {

@@ -1,0 +1,225 @@
+// The benchmark scenarios, each measured for the SDK's own modes and ours in
+// the same run. Each prints one `BENCH {json}` line; `npm run bench` turns
+// them into tables and docs/performance.md. In smoke mode (part of `npm test`)
+// the sizes are tiny and the checks are about correctness, not speed.
+
+import { abortAllDurableObjects } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { getAgentByName } from "agents";
+import { describe, expect, it } from "vitest";
+import type { BenchNotice, Env } from "../worker/index";
+
+const testEnv = env as unknown as Env & { BENCH_MODE?: string };
+const FULL = testEnv.BENCH_MODE === "full";
+
+const SIZES = FULL
+  ? {
+      overlap: [
+        [1000, 3000],
+        [2000, 2000],
+        [3000, 1000],
+        [4000, 4000]
+      ],
+      overlapReps: 3,
+      dispatches: 200,
+      warm: 20,
+      restartReps: 3,
+      restartWaitMs: 25_000,
+      scale: [10, 100, 500],
+      idleMs: 30_000
+    }
+  : {
+      overlap: [[400, 400]],
+      overlapReps: 1,
+      dispatches: 10,
+      warm: 3,
+      restartReps: 1,
+      restartWaitMs: 6000,
+      scale: [5],
+      idleMs: 3000
+    };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const modes = ["ours", "native"] as const;
+
+function report(scenario: string, data: unknown) {
+  console.log(`BENCH ${JSON.stringify({ scenario, mode: FULL ? "full" : "smoke", data })}`);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? Number.NaN;
+}
+
+function bench(name: string) {
+  return getAgentByName(testEnv.BenchParent, `${name}-${crypto.randomUUID()}`);
+}
+
+async function waitAll(
+  p: { notices(): Promise<BenchNotice[]> },
+  prefixes: string[],
+  timeoutMs: number
+): Promise<BenchNotice[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const all = (await p.notices()) as BenchNotice[];
+    const mine = all.filter((n) => prefixes.some((prefix) => n.key.startsWith(prefix)));
+    const covered = new Set(
+      prefixes.filter((prefix) => mine.some((n) => n.key.startsWith(prefix)))
+    );
+    if (covered.size === prefixes.length || Date.now() > end) return mine;
+    await sleep(100);
+  }
+}
+
+describe("benchmarks", () => {
+  it("overlap: request fully done, awaited vs ours vs native", async () => {
+    const rows = [];
+    for (const [p, c] of SIZES.overlap as [number, number][]) {
+      const times: Record<string, number[]> = { awaited: [], ours: [], native: [] };
+      for (let rep = 0; rep < SIZES.overlapReps; rep++) {
+        for (const mode of ["awaited", "ours", "native"] as const) {
+          const parent = await bench(`overlap-${mode}`);
+          times[mode]?.push(await parent.overlap(mode, p, c));
+        }
+      }
+      const median = (m: string) => percentile(times[m] ?? [], 50);
+      rows.push({
+        p,
+        c,
+        awaited: median("awaited"),
+        ours: median("ours"),
+        native: median("native"),
+        reps: SIZES.overlapReps
+      });
+      expect(median("ours")).toBeLessThan(median("awaited"));
+    }
+    report("overlap", rows);
+  });
+
+  it("dispatch: time for start to return, inside the parent", async () => {
+    const data: Record<string, { p50: number; p95: number; n: number }> = {};
+    for (const mode of modes) {
+      const parent = await bench(`dispatch-${mode}`);
+      const ms: number[] = [];
+      const prefixes: string[] = [];
+      for (let i = 0; i < SIZES.dispatches; i++) {
+        const r = await parent.dispatch(mode, {
+          task: `d-${i}-${crypto.randomUUID()}`,
+          delayMs: 0
+        });
+        ms.push(r.ms);
+        prefixes.push(r.keyPrefix);
+      }
+      data[mode] = { p50: percentile(ms, 50), p95: percentile(ms, 95), n: ms.length };
+      await waitAll(parent, prefixes, 120_000);
+    }
+    report("dispatch", data);
+  });
+
+  it("completion, warm: the child's end to the notice accepted", async () => {
+    const data: Record<string, { p50: number; p95: number; n: number }> = {};
+    for (const mode of modes) {
+      const parent = await bench(`warm-${mode}`);
+      const lat: number[] = [];
+      for (let i = 0; i < SIZES.warm; i++) {
+        const r = await parent.dispatch(mode, {
+          task: `w-${i}-${crypto.randomUUID()}`,
+          delayMs: 200
+        });
+        const notice = await parent.waitNotice(r.keyPrefix, 30_000);
+        const end = await parent.childEnd(r.runId);
+        if (notice && end) lat.push(notice.createdAt - end);
+      }
+      data[mode] = { p50: percentile(lat, 50), p95: percentile(lat, 95), n: lat.length };
+      if (mode === "ours") expect(lat).toHaveLength(SIZES.warm);
+    }
+    report("warm", data);
+  });
+
+  it("after a parent restart mid-run: the child's end to the notice, and wake-ups", async () => {
+    const data: Record<string, { latencies: (number | null)[]; wakeups: number[] }> = {};
+    for (const mode of modes) {
+      data[mode] = { latencies: [], wakeups: [] };
+      for (let rep = 0; rep < SIZES.restartReps; rep++) {
+        const name = `restart-${mode}-${crypto.randomUUID()}`;
+        let parent = await getAgentByName(testEnv.BenchParent, name);
+        const r = await parent.dispatch(mode, { task: `r-${crypto.randomUUID()}`, delayMs: 1500 });
+        await sleep(300);
+        await abortAllDurableObjects();
+        // Untouched: only the parent's own alarm may wake it.
+        await sleep(SIZES.restartWaitMs);
+        parent = await getAgentByName(testEnv.BenchParent, name);
+        const notice = (await parent.notices()).find((n) => n.key.startsWith(r.keyPrefix));
+        const end = await parent.childEnd(r.runId);
+        data[mode].latencies.push(notice && end ? notice.createdAt - end : null);
+        data[mode].wakeups.push(await parent.ticks(mode));
+      }
+    }
+    report("restart", data);
+    expect(data.ours?.latencies.every((l) => l !== null)).toBe(true);
+  });
+
+  it("scale: N tasks at once on one parent", async () => {
+    const rows = [];
+    for (const n of SIZES.scale) {
+      for (const mode of modes) {
+        const parent = await bench(`scale-${mode}-${n}`);
+        const t0 = Date.now();
+        const prefixes: string[] = [];
+        for (let i = 0; i < n; i++) {
+          const r = await parent.dispatch(mode, {
+            task: `s-${i}-${crypto.randomUUID()}`,
+            delayMs: 200
+          });
+          prefixes.push(r.keyPrefix);
+        }
+        const dispatchMs = Date.now() - t0;
+        const notices = await waitAll(parent, prefixes, 300_000);
+        const allInMs = Math.max(...notices.map((x) => x.createdAt)) - t0;
+        const perTask = prefixes.map(
+          (prefix) => notices.filter((x) => x.key.startsWith(prefix)).length
+        );
+        const delivered = perTask.filter((k) => k >= 1).length;
+        const duplicated = perTask.reduce((sum, k) => sum + Math.max(0, k - 1), 0);
+        rows.push({ n, mode, dispatchMs, allInMs, delivered, duplicated, lost: n - delivered });
+        if (mode === "ours") {
+          expect(delivered).toBe(n);
+          expect(duplicated).toBe(0);
+        }
+      }
+    }
+    report("scale", rows);
+  });
+
+  it("idle: wake-ups with nothing outstanding", async () => {
+    const data: Record<
+      string,
+      { windowMs: number; wakeups: number; perHour: number; jobs: number }
+    > = {};
+    for (const mode of modes) {
+      const parent = await bench(`idle-${mode}`);
+      const r = await parent.dispatch(mode, { task: `i-${crypto.randomUUID()}`, delayMs: 50 });
+      await parent.waitNotice(r.keyPrefix, 30_000);
+      await sleep(500);
+      const since = Date.now();
+      await sleep(SIZES.idleMs);
+      const wakeups = await parent.ticks(mode, since);
+      const jobs = (await parent.jobs()).filter((j) =>
+        mode === "ours"
+          ? j.callback === "backgroundTick"
+          : j.callback === "_cfDetachedReconcileTick"
+      ).length;
+      data[mode] = {
+        windowMs: SIZES.idleMs,
+        wakeups,
+        perHour: (wakeups / SIZES.idleMs) * 3_600_000,
+        jobs
+      };
+    }
+    report("idle", data);
+    expect(data.ours?.wakeups).toBe(0);
+    expect(data.ours?.jobs).toBe(0);
+  });
+});

@@ -35,8 +35,10 @@ function classNamed(name: string): ChildClass {
 export class Dispatcher {
   readonly #c: EngineContext;
   readonly #onSettled: (taskId: string, settlement: RunSettlement) => Promise<void>;
-  /** Tasks whose `runAgentTool` promise is alive in this instance. */
-  readonly #live = new Set<string>();
+  /** Tasks whose `runAgentTool` promise is alive in this instance, by attach. */
+  readonly #live = new Map<string, symbol>();
+  /** Tasks whose failed dispatch was retried once in this instance. */
+  readonly #retried = new Set<string>();
   readonly #classes = new Map<string, ChildClass>();
 
   constructor(
@@ -72,7 +74,8 @@ export class Dispatcher {
     if (this.#live.has(row.id)) return;
     const Child = this.#classFor(row.agent);
     const input: unknown = JSON.parse(row.input_json);
-    this.#live.add(row.id);
+    const token = Symbol(row.id);
+    this.#live.set(row.id, token);
     const run = (async (): Promise<RunAgentToolResult> => {
       if (ensureStarted && (await this.inspect(row, false)) === null) {
         const child = (await this.#c.host.dynamicAgents.get(
@@ -89,36 +92,51 @@ export class Dispatcher {
         (error: unknown) => this.#onSettled(row.id, { result: null, error })
       )
       .catch((error: unknown) => logError("the fast path failed", error))
-      .finally(() => this.#live.delete(row.id));
+      .finally(() => {
+        if (this.#live.get(row.id) === token) this.#live.delete(row.id);
+      });
     this.#c.ctx.waitUntil(settled);
   }
 
   /**
-   * Ask the child how its run is. `null` means "no record yet". `has()` is
-   * checked first because getting an unknown child would create an empty one.
+   * A dispatch was rejected and the child has no record of the run: it may
+   * have been restarted while the run was on its way. Hand the run to it once
+   * more (idempotent by runId). Returns false when this was already tried, so
+   * a child that keeps refusing the run ends as a failed task.
+   */
+  retryDispatch(row: Pick<TaskRow, "id" | "run_id" | "agent" | "input_json">): boolean {
+    if (this.#retried.has(row.id)) return false;
+    this.#retried.add(row.id);
+    this.#live.delete(row.id);
+    this.attach(row, true);
+    return true;
+  }
+
+  /**
+   * Ask the child how its run is. `null` means "no record yet".
    */
   async inspect(
     row: Pick<TaskRow, "agent" | "run_id">,
     reconcile: boolean
   ): Promise<AgentToolRunInspection | null> {
-    const { host } = this.#c;
-    if (!host.dynamicAgents.has(row.agent, row.run_id)) return null;
-    const stub = (await host.dynamicAgents.get(
-      this.#classFor(row.agent),
-      row.run_id
-    )) as unknown as ChildStub;
-    return stub.inspectAgentToolRun(row.run_id, { reconcile });
+    const stub = await this.#existingChild(row);
+    return stub ? stub.inspectAgentToolRun(row.run_id, { reconcile }) : null;
   }
 
-  /** The child's messages (drill-in). Never creates a child: null when there is none. */
+  /** The child's messages (drill-in), or null when there is no child. */
   async messages(row: Pick<TaskRow, "agent" | "run_id">): Promise<unknown[] | null> {
+    const stub = await this.#existingChild(row);
+    return stub ? stub.getMessages() : null;
+  }
+
+  /** The child of a run, if it exists. `has()` first: getting an unknown child would create it. */
+  async #existingChild(row: Pick<TaskRow, "agent" | "run_id">): Promise<ChildStub | null> {
     const { host } = this.#c;
     if (!host.dynamicAgents.has(row.agent, row.run_id)) return null;
-    const stub = (await host.dynamicAgents.get(
+    return (await host.dynamicAgents.get(
       this.#classFor(row.agent),
       row.run_id
     )) as unknown as ChildStub;
-    return stub.getMessages();
   }
 
   #classFor(name: string): ChildClass {

@@ -402,25 +402,34 @@ export class BackgroundEngine {
     );
   }
 
-  /** Fast path: the floating promise settled. Confirm with the child, then settle and deliver. */
+  /**
+   * Fast path: the floating promise settled. The SDK's result is the parent's
+   * view (a child restarted mid-run reads as an error there while the child
+   * recovers and goes on), so the outcome is always the child's own.
+   */
   async #onRunSettled(taskId: string, settlement: RunSettlement): Promise<void> {
     const row = this.#c.ledger.task(taskId);
     if (!row || (row.status !== "running" && row.status !== "gave_up")) return;
     const inspection = await this.#dispatcher.inspect(row, false).catch(() => null);
-    let outcome = outcomeOf(inspection) ?? outcomeOf(settlement.result);
-    if (!outcome && inspection === null && settlement.error !== null) {
-      // The child has no record of the run and dispatch itself failed: a failed task.
-      outcome = { kind: "error", error: `dispatch failed: ${errorText(settlement.error)}` };
-    }
-    if (!outcome && settlement.result?.status === "error") {
-      outcome = { kind: "error", error: settlement.result.error ?? "dispatch failed" };
+    let outcome = outcomeOf(inspection);
+    if (!outcome && inspection === null) {
+      // The child has no record of the run: the dispatch itself failed.
+      if (settlement.error !== null) {
+        // Try once more (a child restarted mid-dispatch takes the run then), else fail.
+        if (row.status === "running" && this.#dispatcher.retryDispatch(row)) return;
+        outcome = { kind: "error", error: `dispatch failed: ${errorText(settlement.error)}` };
+      } else if (settlement.result?.status === "error") {
+        outcome = { kind: "error", error: settlement.result.error ?? "dispatch failed" };
+      }
     }
     if (outcome) await this.#applyOutcome(taskId, outcome);
-    else await this.#backbone.arm({ reset: false }); // not terminal yet: the backbone keeps watching
+    else await this.#backbone.arm({ reset: false }); // not ended yet: the backbone keeps watching
   }
 
   async #giveUp(row: TaskRow, reason: "lost" | "budget"): Promise<void> {
-    if (reason === "budget" && this.#c.ledger.markStopping(row.id, "budget")) {
+    if (reason === "budget") {
+      // Stopping is idempotent, and repeated after a restart that cut it short.
+      this.#c.ledger.markStopping(row.id, "budget");
       await this.#c.host.cancelAgentTool(row.run_id, "budget exceeded").catch(() => undefined);
     }
     await this.#apply(row.id, { type: "give-up" }, { giveUpReason: reason });
@@ -631,8 +640,10 @@ export class BackgroundEngine {
     // "interrupted" is the SDK giving up waiting, not an outcome of the child.
     if (result.status === "interrupted") return;
     const row = this.ledger.taskByRun(run.runId);
-    const outcome = outcomeOf(result);
-    if (row && outcome) await this.#applyOutcome(row.id, outcome);
+    if (!row || (row.status !== "running" && row.status !== "gave_up")) return;
+    // Confirmed with the child: the SDK's result is only the parent's view.
+    const outcome = outcomeOf(await this.#dispatcher.inspect(row, false).catch(() => null));
+    if (outcome) await this.#applyOutcome(row.id, outcome);
   }
 
   observeProgress(run: AgentToolRunInfo, progress: unknown): void {

@@ -46,6 +46,29 @@ export type EngineContext = {
   instanceId: string;
 };
 
+/**
+ * The prototypes of the library's host classes. A method named as a task's
+ * `onFinish` must be defined below them, by the application's own class: so a
+ * task can never be made to call `destroy`, `backgroundTick` or any other
+ * method of the SDK with a notice as its argument.
+ */
+export const HOST_BASE_PROTOTYPES = new Set<object>();
+
+/**
+ * Whether `name` is a method the application itself defined on `host`'s
+ * class: a function on the host that no library or SDK class above it has.
+ * (Checked by name, not by owner: the SDK copies methods onto subclasses.)
+ */
+export function isApplicationMethod(host: object, name: string): boolean {
+  if (name === "constructor" || typeof (host as Record<string, unknown>)[name] !== "function") {
+    return false;
+  }
+  for (const base of HOST_BASE_PROTOTYPES) {
+    if (base.isPrototypeOf(host) && name in base) return false;
+  }
+  return true;
+}
+
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -3,7 +3,7 @@
 
 import type { ChildClass } from "./dispatch";
 import { InvalidInputError, LimitExceededError, UnknownAgentError } from "./errors";
-import { isChatHost } from "./host";
+import { isApplicationMethod, isChatHost } from "./host";
 import type { BatchDelivery, Delivery } from "./ledger";
 import { MAX_BUDGET_MS, type ResolvedOptions } from "./options";
 import { DELIVERY_POLICIES, type DeliveryPolicy, isDeliveryPolicy } from "./status";
@@ -148,10 +148,10 @@ export function checkDelivery(delivery: unknown, host: object): Delivery {
   }
   const onFinish = (delivery as { onFinish?: unknown } | null)?.onFinish;
   if (typeof delivery === "object" && delivery !== null && typeof onFinish === "string") {
-    if (typeof (host as Record<string, unknown>)[onFinish] !== "function") {
+    if (!isApplicationMethod(host, onFinish)) {
       throw new InvalidInputError(
         "delivery.onFinish",
-        `"${onFinish}" is not a method of ${host.constructor.name}`
+        `"${onFinish}" is not a method ${host.constructor.name} defines itself`
       );
     }
     return { kind: "callback", method: onFinish };

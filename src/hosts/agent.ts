@@ -7,6 +7,7 @@ import type { AuthorizeResult } from "../board/access";
 import { handleBoardRequest } from "../board/api";
 import { acceptBoardConnection, boardTags, guardDrillIn, publishTask } from "../board/hooks";
 import type { BackgroundEngine } from "../engine/engine";
+import { HOST_BASE_PROTOTYPES } from "../engine/host";
 import { type BackgroundNotice, defaultNoticeText } from "../engine/notice";
 import type { BackgroundOptions } from "../engine/options";
 import { installBackground } from "./install";
@@ -65,3 +66,6 @@ export class BackgroundAgent<
     return (await guardDrillIn(this, request, child)) ?? super.onBeforeSubAgent(request, child);
   }
 }
+
+// Methods of this class (and the SDK's above it) are never a task's onFinish.
+HOST_BASE_PROTOTYPES.add(BackgroundAgent.prototype);

@@ -28,6 +28,7 @@ export type Env = {
   ThresholdParent: DurableObjectNamespace<ThresholdParent>;
   ToolParent: DurableObjectNamespace<ToolParent>;
   BenchParent: DurableObjectNamespace<BenchParent>;
+  ChaosParent: DurableObjectNamespace<ChaosParent>;
   LimitedParent: DurableObjectNamespace<LimitedParent>;
   CallbackHost: DurableObjectNamespace<CallbackHost>;
 };
@@ -319,12 +320,15 @@ export class TestParent extends BackgroundThink<Env> {
     return this.dynamicAgents.has(child, runId);
   }
 
-  async inspectChild(child: ChildName, runId: string): Promise<AgentToolRunInspection | null> {
+  /** How the child sees its run; `reconcile` lets a stale child seal it, as the backbone does. */
+  async inspectChild(
+    child: ChildName,
+    runId: string,
+    reconcile = false
+  ): Promise<AgentToolRunInspection | null> {
     if (!this.dynamicAgents.has(child, runId)) return null;
     const stub = await this.dynamicAgents.get(CHILDREN[child] as typeof Worker, runId);
-    return (await stub.inspectAgentToolRun(runId, {
-      reconcile: false
-    })) as AgentToolRunInspection | null;
+    return (await stub.inspectAgentToolRun(runId, { reconcile })) as AgentToolRunInspection | null;
   }
 
   submissions(): Promise<{ idempotencyKey?: string | null; status: string }[]> {
@@ -492,11 +496,12 @@ export class BenchParent extends BackgroundThink<Env> {
     }
   }
 
+  /** Every accepted submission (read from Think's table: listSubmissions stops at 100). */
   async notices(): Promise<BenchNotice[]> {
-    const subs = await this.listSubmissions();
-    return subs.flatMap((s) =>
-      s.idempotencyKey ? [{ key: s.idempotencyKey, createdAt: s.createdAt }] : []
-    );
+    await this.listSubmissions({ limit: 1 }); // makes sure the table exists
+    return this.sql<BenchNotice>`
+      SELECT idempotency_key AS key, created_at AS createdAt
+      FROM cf_think_submissions WHERE idempotency_key IS NOT NULL`;
   }
 
   async childEnd(runId: string): Promise<number | null> {
@@ -510,6 +515,71 @@ export class BenchParent extends BackgroundThink<Env> {
 
   jobs(): JobRow[] {
     return this.sql<JobRow>`SELECT id, fn AS callback, time, payload FROM cf_agents_jobs`;
+  }
+}
+
+/** What the chaos campaign reads back of one task. */
+export type ChaosTask = {
+  id: string;
+  runId: string;
+  agent: string;
+  status: string;
+  slots: { slot: string; status: string; delivered: boolean }[];
+};
+
+/**
+ * The chaos campaign's parent: quick give-ups, room for many tasks, a model
+ * whose turn can be made slow ("SLOW:<ms>"), and a way to restart one child.
+ */
+export class ChaosParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 2000,
+    nullTolerance: 2,
+    lostGraceMs: 2500,
+    maxConcurrentTasks: 500
+  };
+
+  override getModel() {
+    return scriptedModel("chaos-parent", ({ lastUserText }) => {
+      const slow = /^SLOW:(\d+)/.exec(lastUserText)?.[1];
+      return slow ? { text: "slow reply", delayMs: Number(slow) } : { text: "ok" };
+    });
+  }
+
+  /** Restart one child (a real abort of its facet; its storage stays). */
+  restartChild(child: ChildName, runId: string): boolean {
+    if (!this.dynamicAgents.has(child, runId)) return false;
+    this.dynamicAgents.abort(
+      CHILDREN[child] as typeof Worker,
+      runId,
+      new Error("chaos: child restarted")
+    );
+    return true;
+  }
+
+  chaosTasks(): ChaosTask[] {
+    return this.background.list({ limit: 200 }).tasks.map((t) => ({
+      id: t.id,
+      runId: t.runId,
+      agent: t.agent,
+      status: t.status,
+      slots: t.notices.map((n) => ({
+        slot: n.slot,
+        status: n.status,
+        delivered: n.deliveredAt !== null
+      }))
+    }));
+  }
+
+  /** Notice messages in the chat, as (task id, status) pairs. */
+  noticeMessages(): { taskId: string; status: string }[] {
+    return this.messages.flatMap((m) => {
+      const meta = m.metadata as { source?: string; taskId?: string; status?: string } | undefined;
+      return m.role === "user" && meta?.source === "background-task" && meta.taskId && meta.status
+        ? [{ taskId: meta.taskId, status: meta.status }]
+        : [];
+    });
   }
 }
 

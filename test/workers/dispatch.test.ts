@@ -222,12 +222,15 @@ describe("bad input", () => {
       "delivery",
       p
     );
-    await expectRefused(
-      await p.startWith("Worker", { input: { task: "x" }, delivery: { onFinish: "nope" } }),
-      "invalid_input",
-      "delivery.onFinish",
-      p
-    );
+    // Only a method the application defines may receive notices: never one of the SDK's.
+    for (const onFinish of ["nope", "destroy", "backgroundTick", "constructor", "toString"]) {
+      await expectRefused(
+        await p.startWith("Worker", { input: { task: "x" }, delivery: { onFinish } }),
+        "invalid_input",
+        "delivery.onFinish",
+        p
+      );
+    }
     await expectRefused(
       await p.startWith("Worker", { input: { task: "x" }, metadata: { source: "" } }),
       "invalid_input",

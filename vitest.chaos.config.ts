@@ -1,0 +1,27 @@
+// The fault campaign in workerd: `npm run chaos` (500+ tasks) and a small
+// seeded campaign in `npm test`. CHAOS_TASKS and CHAOS_SEED reach the worker
+// as bindings.
+import path from "node:path";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: path.join(import.meta.dirname, "test/worker/wrangler.toml") },
+      miniflare: {
+        bindings: {
+          CHAOS_TASKS: process.env.CHAOS_TASKS ?? "10",
+          CHAOS_SEED: process.env.CHAOS_SEED ?? "7"
+        }
+      }
+    })
+  ],
+  test: {
+    include: ["test/chaos/**/*.test.ts"],
+    setupFiles: ["test/workers/setup.ts"],
+    testTimeout: 3_600_000,
+    hookTimeout: 60_000,
+    fileParallelism: false
+  }
+});

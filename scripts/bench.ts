@@ -157,7 +157,7 @@ function overlapChart(rows: Overlap[]): string {
     ),
     `<line x1="${left + 570}" x2="${left + 590}" y1="16" y2="16" stroke="#1a7f37" stroke-dasharray="4 3"/><text x="${left + 596}" y="20">ideal max(P, C)</text>`
   ].join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12" fill="#24292f"><rect width="100%" height="100%" fill="white"/>${ticks}${bars}${legend}</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12" fill="#24292f"><title>Overlap: request fully done, per mode, against the ideal max(P, C)</title><rect width="100%" height="100%" fill="white"/>${ticks}${bars}${legend}</svg>\n`;
 }
 
 function render(r: Results, startedAt: Date, seconds: number): string {

@@ -64,7 +64,7 @@ export function isApplicationMethod(host: object, name: string): boolean {
     return false;
   }
   for (const base of HOST_BASE_PROTOTYPES) {
-    if (base.isPrototypeOf(host) && name in base) return false;
+    if (Object.prototype.isPrototypeOf.call(base, host) && name in base) return false;
   }
   return true;
 }

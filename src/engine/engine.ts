@@ -641,6 +641,8 @@ export class BackgroundEngine {
     if (result.status === "interrupted") return;
     const row = this.ledger.taskByRun(run.runId);
     if (!row || (row.status !== "running" && row.status !== "gave_up")) return;
+    // A run followed by a live fast path here is settled there, with one inspection.
+    if (this.#dispatcher.isLive(row.id)) return;
     // Confirmed with the child: the SDK's result is only the parent's view.
     const outcome = outcomeOf(await this.#dispatcher.inspect(row, false).catch(() => null));
     if (outcome) await this.#applyOutcome(row.id, outcome);

@@ -32,13 +32,17 @@ function classNamed(name: string): ChildClass {
   return named as unknown as ChildClass;
 }
 
+/** Retries of a rejected dispatch, after 250 ms, 500 ms, 1 s. */
+const MAX_DISPATCH_RETRIES = 3;
+const RETRY_BASE_MS = 250;
+
 export class Dispatcher {
   readonly #c: EngineContext;
   readonly #onSettled: (taskId: string, settlement: RunSettlement) => Promise<void>;
   /** Tasks whose `runAgentTool` promise is alive in this instance, by attach. */
   readonly #live = new Map<string, symbol>();
-  /** Tasks whose failed dispatch was retried once in this instance. */
-  readonly #retried = new Set<string>();
+  /** How many times each task's rejected dispatch was retried in this instance. */
+  readonly #retries = new Map<string, number>();
   readonly #classes = new Map<string, ChildClass>();
 
   constructor(
@@ -99,16 +103,22 @@ export class Dispatcher {
   }
 
   /**
-   * A dispatch was rejected and the child has no record of the run: it may
-   * have been restarted while the run was on its way. Hand the run to it once
-   * more (idempotent by runId). Returns false when this was already tried, so
-   * a child that keeps refusing the run ends as a failed task.
+   * A dispatch was rejected and the child has no record of the run. A child
+   * restarted while the run was on its way rejects it too, and so may a retry
+   * that races the restart: so the run is handed to it again (idempotent by
+   * runId) after a growing pause, up to `MAX_DISPATCH_RETRIES` times. Returns
+   * false when those are used up: a child that keeps refusing the run (its
+   * start throws) ends as a failed task.
    */
   retryDispatch(row: Pick<TaskRow, "id" | "run_id" | "agent" | "input_json">): boolean {
-    if (this.#retried.has(row.id)) return false;
-    this.#retried.add(row.id);
+    const done = this.#retries.get(row.id) ?? 0;
+    if (done >= MAX_DISPATCH_RETRIES) return false;
+    this.#retries.set(row.id, done + 1);
     this.#live.delete(row.id);
-    this.attach(row, true);
+    const pause = RETRY_BASE_MS * 2 ** done;
+    this.#c.ctx.waitUntil(
+      new Promise<void>((resolve) => setTimeout(resolve, pause)).then(() => this.attach(row, true))
+    );
     return true;
   }
 

@@ -415,7 +415,7 @@ export class BackgroundEngine {
     if (!outcome && inspection === null) {
       // The child has no record of the run: the dispatch itself failed.
       if (settlement.error !== null) {
-        // Try once more (a child restarted mid-dispatch takes the run then), else fail.
+        // Hand it over again a few times (a child restarted mid-dispatch takes it then), else fail.
         if (row.status === "running" && this.#dispatcher.retryDispatch(row)) return;
         outcome = { kind: "error", error: `dispatch failed: ${errorText(settlement.error)}` };
       } else if (settlement.result?.status === "error") {

@@ -116,6 +116,29 @@ describe("restart", () => {
   });
 });
 
+describe("a child restarted while its run is on the way", () => {
+  it("a never-starting child restarted twice mid-dispatch is given up as lost, not failed", async () => {
+    const p = await getAgentByName(testEnv.ChaosParent, uniqueName("twice"));
+    const r = started(await p.startTask("NeverStarts", { task: uniqueName("never") }));
+    await until(
+      () => p.restartChild("NeverStarts", r.runId),
+      (restarted) => restarted
+    );
+    // The second restart lands on the handover that follows the first.
+    await sleep(400);
+    expect(await p.restartChild("NeverStarts", r.runId)).toBe(true);
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      20_000
+    );
+    expect(got.map((n) => n.status)).toEqual(["gave_up"]);
+    const task = await taskOf(p, r.taskId);
+    expect(task?.status).toBe("gave_up");
+    expect(task?.giveUpReason).toBe("lost");
+  });
+});
+
 describe("a host without a chat", () => {
   it("calls its onFinish method once per slot, across a restart", async () => {
     const name = uniqueName("cb");

@@ -1,7 +1,12 @@
-// Transcript helpers for clients: recognise background notices by the
-// metadata the engine puts on each notice message, and hide or pick them out.
+// Transcript helpers for clients: recognise background notices by the stamp
+// the engine puts on each notice message, and hide or pick them out.
+//
+// A client can put any metadata on the messages it sends, so the top-level
+// `metadata.source` of a message proves nothing. The engine repeats a notice's
+// facts under `metadata.turnMetadata`, a key Think keeps server-only: it strips
+// it from every message a client sends. These helpers trust that copy alone.
 
-/** The metadata the engine puts on every notice message. */
+/** What a notice says about itself. */
 export type NoticeMetadata = { source: string; taskId: string; status: string };
 
 type MessageLike = { role: string; metadata?: unknown };
@@ -9,18 +14,28 @@ type MessageLike = { role: string; metadata?: unknown };
 /** The default `metadata.source` of notices. */
 export const DEFAULT_NOTICE_SOURCE = "background-task";
 
+/** The key of a notice's facts under the server-only `metadata.turnMetadata`. */
+export const NOTICE_STAMP = "backgroundNotice";
+
 /**
- * The notice metadata of `message`, or null when it is not a background notice.
+ * The notice metadata of `message`, or null when it is not a background notice
+ * (a message a client sent with notice-like metadata is not one).
  * `sources` limits which sources count (default: the engine's default source).
+ * Self-contained (no outside names), so a page can inline it with `toString()`.
  */
 export function noticeMetadata(
   message: MessageLike,
-  sources: readonly string[] = [DEFAULT_NOTICE_SOURCE]
+  sources: readonly string[] = ["background-task"]
 ): NoticeMetadata | null {
+  const field = (value: unknown, key: string): unknown =>
+    value && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
   if (message.role !== "user") return null;
-  const meta = message.metadata;
-  if (!meta || typeof meta !== "object") return null;
-  const { source, taskId, status } = meta as Record<string, unknown>;
+  const stamp = field(field(message.metadata, "turnMetadata"), "backgroundNotice");
+  const source = field(stamp, "source");
+  const taskId = field(stamp, "taskId");
+  const status = field(stamp, "status");
   if (typeof source !== "string" || !sources.includes(source)) return null;
   if (typeof taskId !== "string" || typeof status !== "string") return null;
   return { source, taskId, status };

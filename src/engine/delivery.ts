@@ -7,19 +7,29 @@
 // attempt, which repeats the same idempotent call.
 
 import type { UIMessage } from "ai";
+import { NOTICE_STAMP } from "../client/transcript";
 import { type EngineContext, errorText, isChatHost, logError } from "./host";
 import { digestKey, noticeKey, noticeMessageId } from "./keys";
 import { type BackgroundBatch, type NoticeRow, toTask } from "./ledger";
 import { type BackgroundNotice, digestText } from "./notice";
 import type { NoticeSlot } from "./status";
 
-/** Metadata carried on every notice message, on the message itself. */
-export type NoticeMessageMetadata = {
+/** What a notice message says about itself. */
+type NoticeFacts = {
   source: string;
   taskId: string;
   status: string;
   /** For a batch or a digest: every task the message reports. */
   taskIds?: string[];
+};
+
+/**
+ * Metadata carried on every notice message: the facts, readable at the top,
+ * and the same facts under Think's server-only `turnMetadata` key, which Think
+ * strips from every message a client sends. Only that copy proves a notice.
+ */
+export type NoticeMessageMetadata = NoticeFacts & {
+  turnMetadata: { [NOTICE_STAMP]: NoticeFacts };
 };
 
 export class Delivery {
@@ -95,7 +105,7 @@ export class Delivery {
     const text = host.renderBackgroundNotice(notice);
     if (text === "" || !isChatHost(host)) return null;
     const message = this.#message(
-      noticeMessageId(row.task_id, row.slot),
+      await noticeMessageId(this.#c.ledger.messageSecret(), row.task_id, row.slot),
       text,
       this.#metadata(notice)
     );
@@ -177,7 +187,7 @@ export class Delivery {
     };
   }
 
-  #metadata(notice: BackgroundNotice): NoticeMessageMetadata {
+  #metadata(notice: BackgroundNotice): NoticeFacts {
     if (notice.slot === "batch") {
       const source = this.#c.ledger.batch(notice.batch.id)?.source ?? this.#c.options.source;
       return { source, taskId: notice.batch.id, status: "ended", taskIds: notice.batch.taskIds };
@@ -185,7 +195,8 @@ export class Delivery {
     return { source: notice.task.source, taskId: notice.task.id, status: notice.status };
   }
 
-  #message(id: string, text: string, metadata: NoticeMessageMetadata): UIMessage {
+  #message(id: string, text: string, facts: NoticeFacts): UIMessage {
+    const metadata: NoticeMessageMetadata = { ...facts, turnMetadata: { [NOTICE_STAMP]: facts } };
     return { id, role: "user", parts: [{ type: "text", text }], metadata };
   }
 }

@@ -2,11 +2,19 @@
 
 import type { NoticeSlot } from "./status";
 
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
 function randomId(prefix: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let hex = "";
-  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
-  return `${prefix}${hex}`;
+  return `${prefix}${hex(crypto.getRandomValues(new Uint8Array(16)))}`;
+}
+
+/** A 256-bit secret, as hex. */
+export function newSecret(): string {
+  return hex(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** A task id: 128 random bits, so ids cannot be guessed. */
@@ -34,7 +42,33 @@ export function digestKey(digestId: string): string {
   return `bg:digest:${digestId}`;
 }
 
-/** The id of the UIMessage that carries a slot's notice. */
-export function noticeMessageId(taskId: string, slot: NoticeSlot): string {
-  return `bg-${taskId}-${slot}`;
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * The id of the UIMessage that carries a slot's notice: stable for the slot
+ * (every retry sends the same id), and an HMAC under the instance's secret, so
+ * it cannot be derived from the task id a user can see.
+ */
+export async function noticeMessageId(
+  secret: string,
+  taskId: string,
+  slot: NoticeSlot
+): Promise<string> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"]
+    );
+    hmacKeys.set(secret, key);
+  }
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await key,
+    new TextEncoder().encode(`${taskId}:${slot}`)
+  );
+  return `bg-${hex(new Uint8Array(mac).slice(0, 16))}`;
 }

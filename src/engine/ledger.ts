@@ -4,6 +4,7 @@
 // were written (`> 0`, never `=== 1`: SQLite counts index writes too).
 
 import type { AgentToolProgressSnapshot } from "agents";
+import { newSecret } from "./keys";
 import {
   type DeliveryPolicy,
   ENDED_STATUSES,
@@ -239,6 +240,23 @@ export class Ledger {
 
   transaction<T>(fn: () => T): T {
     return this.storage.transactionSync(fn);
+  }
+
+  /**
+   * This instance's secret, minted on first use: notice message ids are
+   * derived from it, so nobody who can post into the chat can take a notice's
+   * id before the notice lands (appends are idempotent by message id).
+   */
+  messageSecret(): string {
+    this.write(
+      "INSERT INTO bg_meta (key, value) VALUES ('message_secret', ?) ON CONFLICT (key) DO NOTHING",
+      newSecret()
+    );
+    const row = this.rows<{ value: string }>(
+      "SELECT value FROM bg_meta WHERE key = 'message_secret'"
+    )[0];
+    if (!row) throw new Error("agents-background: the message secret could not be stored");
+    return row.value;
   }
 
   // ── Tasks ────────────────────────────────────────────────────────────────

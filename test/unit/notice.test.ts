@@ -33,7 +33,16 @@ describe("keys", () => {
   it("one idempotency key per slot", () => {
     const keys = (["result", "gave_up", "cancelled"] as const).map((slot) => noticeKey("t", slot));
     expect(keys).toEqual(["bg:t:result", "bg:t:gave_up", "bg:t:cancelled"]);
-    expect(noticeMessageId("t", "result")).toBe("bg-t-result");
+  });
+
+  it("a notice's message id is stable for its slot and cannot be derived without the secret", async () => {
+    const a = await noticeMessageId("secret-a", "task_1", "result");
+    expect(a).toMatch(/^bg-[0-9a-f]{32}$/);
+    expect(await noticeMessageId("secret-a", "task_1", "result")).toBe(a);
+    expect(await noticeMessageId("secret-a", "task_1", "gave_up")).not.toBe(a);
+    expect(await noticeMessageId("secret-a", "task_2", "result")).not.toBe(a);
+    expect(await noticeMessageId("secret-b", "task_1", "result")).not.toBe(a);
+    expect(a).not.toContain("task_1");
   });
 
   it("ids are random and 128 bits long", () => {

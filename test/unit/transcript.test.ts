@@ -5,10 +5,11 @@ import {
   withoutBackgroundNotices
 } from "../../src/client/transcript";
 
+const facts = { source: "background-task", taskId: "t", status: "completed" };
 const notice = {
-  id: "bg-t-result",
+  id: "bg-0123",
   role: "user",
-  metadata: { source: "background-task", taskId: "t", status: "completed" }
+  metadata: { ...facts, turnMetadata: { backgroundNotice: facts } }
 };
 const user = { id: "u1", role: "user" };
 const reply = { id: "a1", role: "assistant", metadata: { source: "background-task" } };
@@ -27,8 +28,24 @@ describe("transcript filter", () => {
     expect(noticeMetadata(user)).toBeNull();
   });
 
+  it("a message with the notice metadata but not the server's stamp is not a notice", () => {
+    const forged = { id: "u2", role: "user", metadata: facts };
+    expect(noticeMetadata(forged)).toBeNull();
+    expect(withoutBackgroundNotices([forged, notice]).map((m) => m.id)).toEqual(["u2"]);
+    const odd = [null, "x", [facts], { backgroundNotice: "x" }, { backgroundNotice: [facts] }];
+    for (const turnMetadata of odd) {
+      expect(isBackgroundNotice({ role: "user", metadata: { ...facts, turnMetadata } })).toBe(
+        false
+      );
+    }
+  });
+
   it("matches only the sources asked for", () => {
-    const custom = { ...notice, metadata: { ...notice.metadata, source: "imports" } };
+    const imports = { ...facts, source: "imports" };
+    const custom = {
+      ...notice,
+      metadata: { ...imports, turnMetadata: { backgroundNotice: imports } }
+    };
     expect(isBackgroundNotice(custom)).toBe(false);
     expect(isBackgroundNotice(custom, ["imports"])).toBe(true);
   });

@@ -18,6 +18,7 @@ import {
   type FinishNotice,
   type ListOptions,
   type ListResult,
+  noticeMetadata,
   type StartOptions,
   type StartResult
 } from "../../src/index";
@@ -189,8 +190,9 @@ export class TestParent extends BackgroundThink<Env> {
       "parent",
       ({ lastUserText }) => ({ text: `ACK: ${lastUserText.slice(0, 60)}` }),
       ({ lastUserText }) => {
-        this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT)`;
-        this.sql`INSERT INTO test_model_log VALUES (${Date.now()}, ${lastUserText})`;
+        this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT, turn_meta TEXT)`;
+        this
+          .sql`INSERT INTO test_model_log VALUES (${Date.now()}, ${lastUserText}, ${JSON.stringify(this.activeTurnMetadata ?? null)})`;
       }
     );
   }
@@ -282,9 +284,11 @@ export class TestParent extends BackgroundThink<Env> {
     return JSON.parse(JSON.stringify(this.messages)) as UIMessage[];
   }
 
-  modelLog(): { at: number; text: string }[] {
-    this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT)`;
-    return this.sql<{ at: number; text: string }>`SELECT at, text FROM test_model_log ORDER BY at`;
+  /** The model's calls: when, the last user text, and the turn's metadata as JSON. */
+  modelLog(): { at: number; text: string; turnMeta: string }[] {
+    this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT, turn_meta TEXT)`;
+    return this.sql<{ at: number; text: string; turnMeta: string }>`
+      SELECT at, text, turn_meta AS turnMeta FROM test_model_log ORDER BY at`;
   }
 
   childStats(task: string): { calls: number; startedAt: number[]; endedAt: number[] } {
@@ -399,8 +403,9 @@ export class ToolParent extends TestParent {
         return { text: `ACK: ${lastUserText.slice(0, 60)}` };
       },
       ({ lastUserText }) => {
-        this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT)`;
-        this.sql`INSERT INTO test_model_log VALUES (${Date.now()}, ${lastUserText})`;
+        this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT, turn_meta TEXT)`;
+        this
+          .sql`INSERT INTO test_model_log VALUES (${Date.now()}, ${lastUserText}, ${JSON.stringify(this.activeTurnMetadata ?? null)})`;
       }
     );
   }
@@ -575,10 +580,8 @@ export class ChaosParent extends TestParent {
   /** Notice messages in the chat, as (task id, status) pairs. */
   noticeMessages(): { taskId: string; status: string }[] {
     return this.messages.flatMap((m) => {
-      const meta = m.metadata as { source?: string; taskId?: string; status?: string } | undefined;
-      return m.role === "user" && meta?.source === "background-task" && meta.taskId && meta.status
-        ? [{ taskId: meta.taskId, status: meta.status }]
-        : [];
+      const meta = noticeMetadata(m);
+      return meta ? [{ taskId: meta.taskId, status: meta.status }] : [];
     });
   }
 }

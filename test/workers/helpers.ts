@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { getAgentByName } from "agents";
 import type { UIMessage } from "ai";
-import type { BackgroundTask, StartResult } from "../../src/index";
+import { type BackgroundTask, noticeMetadata, type StartResult } from "../../src/index";
 import type { Env, ErrorEnvelope } from "../worker/index";
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -40,10 +40,10 @@ export function started(result: StartResult | ErrorEnvelope): StartResult {
 /** The background notices in a transcript, in order. */
 export function notices(messages: UIMessage[]): { taskId: string; status: string; text: string }[] {
   return messages.flatMap((m) => {
-    const meta = m.metadata as { source?: string; taskId?: string; status?: string } | undefined;
-    if (m.role !== "user" || meta?.source !== "background-task" || !meta.taskId) return [];
+    const meta = noticeMetadata(m);
+    if (!meta) return [];
     const text = m.parts.map((p) => (p.type === "text" ? p.text : "")).join("");
-    return [{ taskId: meta.taskId, status: meta.status ?? "", text }];
+    return [{ taskId: meta.taskId, status: meta.status, text }];
   });
 }
 

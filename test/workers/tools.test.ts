@@ -3,6 +3,7 @@
 import { abortAllDurableObjects } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
+import { noticeMetadata } from "../../src/index";
 import { noticesOf, sleep, taskOf, testEnv, transcriptOf, uniqueName, until } from "./helpers";
 
 type Call = { toolName: string; input: unknown; toolCallId?: string };
@@ -300,7 +301,7 @@ describe("delivery policies", () => {
     expect(await noticeTurns(p)).toHaveLength(0);
     await p.userTurn("what happened?");
     const messages = await transcriptOf(p);
-    const noticeAt = messages.findIndex((m) => m.id === `bg-${r.task_id}-result`);
+    const noticeAt = messages.findIndex((m) => noticeMetadata(m)?.taskId === r.task_id);
     const askedAt = messages.findIndex((m) => textOf(m) === "what happened?");
     expect(noticeAt).toBeGreaterThan(-1);
     expect(askedAt).toBe(noticeAt + 1);

@@ -27,6 +27,14 @@ function problem(status: number, code: string, message: string, field?: string):
   return json({ error: { code, message, ...(field ? { field } : {}) } }, status);
 }
 
+function decodePart(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
+}
+
 /** The part of the path after "/background", or null when the request is not the board's. */
 export function boardPath(url: URL): string | null {
   const match = /\/background(\/.*)?$/.exec(url.pathname);
@@ -82,7 +90,10 @@ export async function handleBoardRequest(
     }
     const one = /^\/tasks\/([^/]+)(\/cancel|\/transcript)?$/.exec(path);
     if (one) {
-      const taskId = decodeURIComponent(one[1] ?? "");
+      const taskId = decodePart(one[1] ?? "");
+      if (taskId === null) {
+        return problem(400, "invalid_input", "the task id is not valid URL encoding", "taskId");
+      }
       const task = engine.get(taskId);
       if (!task) return problem(404, "not_found", "no such task on this agent");
       if (request.method === "GET" && !one[2]) return json({ task, view: boardTask(task) });

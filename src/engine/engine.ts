@@ -37,11 +37,13 @@ import {
   checkBatch,
   checkBudget,
   checkChild,
+  checkId,
   checkInput,
   checkKey,
   checkSource,
   checkStart,
   checkTitle,
+  checkWait,
   deriveTitle,
   type StartOptions
 } from "./validate";
@@ -95,8 +97,11 @@ function encodeCursor(row: TaskRow): string {
 
 function decodeCursor(cursor: unknown): { createdAt: number; id: string } {
   try {
+    if (typeof cursor !== "string" || cursor.length > 512) throw new Error("not a cursor");
     const [createdAt, id] = JSON.parse(atob(String(cursor))) as [unknown, unknown];
-    if (typeof createdAt === "number" && typeof id === "string") return { createdAt, id };
+    if (Number.isFinite(createdAt) && typeof id === "string" && id.length <= 128) {
+      return { createdAt: createdAt as number, id };
+    }
   } catch {
     // fall through to the error below
   }
@@ -218,13 +223,6 @@ export class BackgroundEngine {
     checkChild(Child, ctx);
     const batch = checkBatch(options, limits);
     const key = checkKey(options.idempotencyKey);
-    if (key !== null) {
-      const existing = ledger.batchByKey(key);
-      if (existing) {
-        const taskIds = ledger.batchTasks(existing.id).map((t) => t.id);
-        return { batchId: existing.id, taskIds, deduped: true };
-      }
-    }
     const source = checkSource(options.metadata, limits);
     const budgetMs = checkBudget(options.budgetMs, limits);
     const delivery: TaskDelivery = { kind: batch.delivery === "all" ? "silent" : "react" };
@@ -235,6 +233,13 @@ export class BackgroundEngine {
       inputJson: checkInput(item?.input, limits, `items[${i}].input`),
       title: checkTitle(item?.title, `items[${i}].title`) ?? deriveTitle(item?.input, Child.name)
     }));
+    if (key !== null) {
+      const existing = ledger.batchByKey(key);
+      if (existing) {
+        const taskIds = ledger.batchTasks(existing.id).map((t) => t.id);
+        return { batchId: existing.id, taskIds, deduped: true };
+      }
+    }
     this.#checkCapacity(items.length, 0);
     const now = Date.now();
     const batchId = newBatchId();
@@ -484,14 +489,13 @@ export class BackgroundEngine {
   // ── Reading and waiting ───────────────────────────────────────────────────
 
   get(taskId: string): BackgroundTask | null {
-    if (typeof taskId !== "string") throw new InvalidInputError("taskId", "must be a string");
-    const row = this.ledger.task(taskId);
+    const row = this.ledger.task(checkId(taskId, "taskId"));
     return row ? toTask(row, this.ledger.notices(taskId)) : null;
   }
 
   /** The task with its child's latest progress, asked of the child now. */
   async refresh(taskId: string): Promise<BackgroundTask | null> {
-    const row = typeof taskId === "string" ? this.ledger.task(taskId) : undefined;
+    const row = this.ledger.task(checkId(taskId, "taskId"));
     if (row?.status === "running") {
       const seen = await this.#dispatcher.inspect(row, false).catch(() => null);
       if (seen?.progress) {
@@ -504,12 +508,12 @@ export class BackgroundEngine {
 
   /** A task's child transcript (drill-in), or null. Never creates a child. */
   async transcript(taskId: string): Promise<unknown[] | null> {
-    const row = typeof taskId === "string" ? this.ledger.task(taskId) : undefined;
+    const row = this.ledger.task(checkId(taskId, "taskId"));
     return row ? this.#dispatcher.messages(row) : null;
   }
 
   getBatch(batchId: string): BackgroundBatch | null {
-    const row = typeof batchId === "string" ? this.ledger.batch(batchId) : undefined;
+    const row = this.ledger.batch(checkId(batchId, "batchId"));
     if (!row) return null;
     return {
       id: row.id,
@@ -524,6 +528,9 @@ export class BackgroundEngine {
   }
 
   list(options: ListOptions = {}): ListResult {
+    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+      throw new InvalidInputError("options", "must be an object: { status, limit, cursor }");
+    }
     const limit = options.limit ?? 50;
     if (
       typeof limit !== "number" ||
@@ -536,7 +543,7 @@ export class BackgroundEngine {
     let statuses: TaskStatus[] | null = null;
     if (options.status !== undefined) {
       const given: unknown[] = Array.isArray(options.status) ? options.status : [options.status];
-      if (!given.every(isTaskStatus)) {
+      if (given.length === 0 || !given.every(isTaskStatus)) {
         throw new InvalidInputError("status", `must be one of ${TASK_STATUSES.join(", ")}`);
       }
       statuses = given;
@@ -555,7 +562,8 @@ export class BackgroundEngine {
    * Wait until every task (`all`) or one of them (`any`) has ended, or until
    * the timeout. Returns the tasks as they are then. Unknown ids are refused.
    */
-  async waitFor(taskIds: readonly string[], options: WaitOptions): Promise<WaitResult> {
+  async waitFor(ids: readonly string[], waitOptions: WaitOptions): Promise<WaitResult> {
+    const { taskIds, ...options } = checkWait(ids, waitOptions);
     for (const id of taskIds) {
       if (!this.ledger.task(id)) throw new UnknownTaskError("taskIds", id);
     }
@@ -600,7 +608,7 @@ export class BackgroundEngine {
    * won, or `not-found`.
    */
   async cancel(taskId: string): Promise<CancelResult> {
-    if (typeof taskId !== "string") throw new InvalidInputError("taskId", "must be a string");
+    checkId(taskId, "taskId");
     const { ledger, host } = this.#c;
     const row = ledger.task(taskId);
     if (!row) return { outcome: "not-found", taskId };

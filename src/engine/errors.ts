@@ -26,11 +26,14 @@ export class BackgroundError extends Error {
   }
 }
 
-/** An option given to `withBackground` is wrong. Thrown once, when the class is defined. */
+/**
+ * A class's `backgroundOptions` or a tool set's options are wrong. Thrown once:
+ * when the class first starts an engine, or when the tool set is made.
+ */
 export class InvalidOptionError extends BackgroundError {
   override name = "InvalidOptionError";
   constructor(option: string, message: string) {
-    super("invalid_option", `withBackground option "${option}": ${message}`, { field: option });
+    super("invalid_option", `option "${option}": ${message}`, { field: option });
   }
 }
 

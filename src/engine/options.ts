@@ -81,6 +81,9 @@ const NUMERIC: Record<Exclude<keyof ResolvedOptions, "source">, Bound> = {
 
 export function resolveOptions(input: BackgroundOptions = {}): ResolvedOptions {
   const resolved: ResolvedOptions = { ...DEFAULT_OPTIONS };
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new InvalidOptionError("backgroundOptions", "must be an object of options");
+  }
   for (const [name, value] of Object.entries(input)) {
     if (value === undefined) continue;
     if (name === "source") {
@@ -90,7 +93,10 @@ export function resolveOptions(input: BackgroundOptions = {}): ResolvedOptions {
       resolved.source = value;
       continue;
     }
-    const bound = (NUMERIC as Record<string, Bound | undefined>)[name];
+    // Own keys only: "__proto__" or "constructor" must not find Object's.
+    const bound = Object.hasOwn(NUMERIC, name)
+      ? (NUMERIC as Record<string, Bound>)[name]
+      : undefined;
     if (!bound) throw new InvalidOptionError(name, "is not a known option");
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new InvalidOptionError(name, "must be a finite number");

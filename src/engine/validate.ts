@@ -90,7 +90,13 @@ export function checkInput(input: unknown, options: ResolvedOptions, field = "in
   if (input === undefined) throw new InvalidInputError(field, "is required");
   let json: string | undefined;
   try {
-    json = JSON.stringify(input);
+    // JSON would turn NaN and Infinity into null without a word: refuse them.
+    json = JSON.stringify(input, (_key, value: unknown) => {
+      if (typeof value === "number" && !Number.isFinite(value)) {
+        throw new Error(`${value} is not a JSON number`);
+      }
+      return value;
+    });
   } catch (error) {
     throw new InvalidInputError(field, `must be JSON-serializable (${String(error)})`);
   }
@@ -106,12 +112,25 @@ export function checkInput(input: unknown, options: ResolvedOptions, field = "in
   return json;
 }
 
+/**
+ * A lone surrogate cannot be stored as UTF-8: SQLite would keep U+FFFD, so two
+ * different keys could become one. Strings stored as text must be well formed.
+ */
+export function isWellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
 export function checkTitle(title: unknown, field = "title"): string | undefined {
   if (title === undefined) return undefined;
-  if (typeof title !== "string" || title.trim() === "" || title.length > MAX_TITLE_LENGTH) {
+  if (
+    typeof title !== "string" ||
+    title.trim() === "" ||
+    title.length > MAX_TITLE_LENGTH ||
+    !isWellFormed(title)
+  ) {
     throw new InvalidInputError(
       field,
-      `must be a non-empty string of at most ${MAX_TITLE_LENGTH} characters`
+      `must be a non-empty, well-formed string of at most ${MAX_TITLE_LENGTH} characters`
     );
   }
   return title.trim();
@@ -119,19 +138,30 @@ export function checkTitle(title: unknown, field = "title"): string | undefined 
 
 export function checkBudget(budgetMs: unknown, options: ResolvedOptions): number {
   const value = budgetMs ?? options.budgetMs;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > MAX_BUDGET_MS) {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 1 || value > MAX_BUDGET_MS) {
     throw new InvalidInputError(
       "budgetMs",
-      `must be a number of milliseconds above 0 and at most ${MAX_BUDGET_MS}`
+      `must be a number of milliseconds from 1 to ${MAX_BUDGET_MS}`
     );
   }
   return Math.round(value);
 }
 
 export function checkSource(metadata: unknown, options: ResolvedOptions): string {
-  const source = (metadata as { source?: unknown } | undefined)?.source ?? options.source;
-  if (typeof source !== "string" || source.length === 0 || source.length > 64) {
-    throw new InvalidInputError("metadata.source", "must be a string of 1 to 64 characters");
+  if (metadata !== undefined && !isPlainObject(metadata)) {
+    throw new InvalidInputError("metadata", "must be an object: { source }");
+  }
+  const source = metadata?.source ?? options.source;
+  if (
+    typeof source !== "string" ||
+    source.length === 0 ||
+    source.length > 64 ||
+    !isWellFormed(source)
+  ) {
+    throw new InvalidInputError(
+      "metadata.source",
+      "must be a well-formed string of 1 to 64 characters"
+    );
   }
   return source;
 }
@@ -151,7 +181,7 @@ export function checkDelivery(delivery: unknown, host: object): Delivery {
     if (!isApplicationMethod(host, onFinish)) {
       throw new InvalidInputError(
         "delivery.onFinish",
-        `"${onFinish}" is not a method ${host.constructor.name} defines itself`
+        `${JSON.stringify(onFinish.slice(0, 64))} is not a method ${host.constructor.name} defines itself`
       );
     }
     return { kind: "callback", method: onFinish };
@@ -164,14 +194,66 @@ export function checkDelivery(delivery: unknown, host: object): Delivery {
 
 export function checkAfter(after: unknown, options: ResolvedOptions): string[] {
   if (after === undefined) return [];
-  if (!Array.isArray(after) || after.some((id) => typeof id !== "string" || id === "")) {
-    throw new InvalidInputError("after", "must be an array of task ids");
-  }
-  const unique = [...new Set(after as string[])];
+  if (!Array.isArray(after)) throw new InvalidInputError("after", "must be an array of task ids");
+  const unique = [...new Set(after as unknown[])];
   if (unique.length > options.maxDependencies) {
     throw new LimitExceededError("after", options.maxDependencies, `names ${unique.length} tasks`);
   }
-  return unique;
+  return unique.map((id) => checkId(id, "after"));
+}
+
+/** Ids are strings of at most this many characters (ours are 37 to 38). */
+export const MAX_ID_LENGTH = 128;
+
+/** A task or batch id as callers pass it: refused when it cannot be one. */
+export function checkId(id: unknown, field: string): string {
+  if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH || !isWellFormed(id)) {
+    throw new InvalidInputError(
+      field,
+      `must be an id: a well-formed string of 1 to ${MAX_ID_LENGTH} characters`
+    );
+  }
+  return id;
+}
+
+/** The longest `waitFor` may block, and how many tasks it may name. */
+export const MAX_WAIT_MS = 600_000;
+export const MAX_WAIT_TASKS = 1000;
+
+export function checkWait(
+  taskIds: unknown,
+  options: unknown
+): { taskIds: string[]; mode: "all" | "any"; timeoutMs: number } {
+  if (!Array.isArray(taskIds) || taskIds.length === 0) {
+    throw new InvalidInputError("taskIds", "must be a non-empty array of task ids");
+  }
+  if (taskIds.length > MAX_WAIT_TASKS) {
+    throw new LimitExceededError("taskIds", MAX_WAIT_TASKS, `names ${taskIds.length} tasks`);
+  }
+  const ids = taskIds.map((id: unknown) => checkId(id, "taskIds"));
+  if (!isPlainObject(options)) {
+    throw new InvalidInputError("options", "must be an object: { mode, timeoutMs }");
+  }
+  const { mode, timeoutMs } = options;
+  if (mode !== "all" && mode !== "any") {
+    throw new InvalidInputError("mode", 'must be "all" or "any"');
+  }
+  if (
+    typeof timeoutMs !== "number" ||
+    !Number.isFinite(timeoutMs) ||
+    timeoutMs < 0 ||
+    timeoutMs > MAX_WAIT_MS
+  ) {
+    throw new InvalidInputError(
+      "timeoutMs",
+      `must be a number of milliseconds from 0 to ${MAX_WAIT_MS}`
+    );
+  }
+  return { taskIds: ids, mode, timeoutMs };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function checkRunAt(runAt: unknown, options: ResolvedOptions, now: number): number | null {
@@ -192,10 +274,15 @@ export function checkRunAt(runAt: unknown, options: ResolvedOptions, now: number
 
 export function checkKey(key: unknown): string | null {
   if (key === undefined) return null;
-  if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+  if (
+    typeof key !== "string" ||
+    key.length === 0 ||
+    key.length > MAX_KEY_LENGTH ||
+    !isWellFormed(key)
+  ) {
     throw new InvalidInputError(
       "idempotencyKey",
-      `must be a string of 1 to ${MAX_KEY_LENGTH} characters`
+      `must be a well-formed string of 1 to ${MAX_KEY_LENGTH} characters`
     );
   }
   return key;
@@ -224,7 +311,7 @@ export function checkStart(
   agent: string,
   now: number
 ): CheckedStart {
-  if (!options || typeof options !== "object") {
+  if (!isPlainObject(options)) {
     throw new InvalidInputError("options", "must be an object with an input");
   }
   const inputJson = checkInput(options.input, resolved);
@@ -244,8 +331,7 @@ export function checkBatch(
   options: BatchOptions,
   resolved: ResolvedOptions
 ): { instructions: string; maxConcurrency: number; delivery: BatchDelivery } {
-  if (!options || typeof options !== "object")
-    throw new InvalidInputError("options", "must be an object");
+  if (!isPlainObject(options)) throw new InvalidInputError("options", "must be an object");
   const { items, instructions, maxConcurrency, delivery } = options;
   if (!Array.isArray(items) || items.length === 0) {
     throw new InvalidInputError("items", "must be a non-empty array");
@@ -253,10 +339,14 @@ export function checkBatch(
   if (items.length > resolved.maxBatchItems) {
     throw new LimitExceededError("items", resolved.maxBatchItems, `has ${items.length} items`);
   }
-  if (typeof instructions !== "string" || instructions.length > MAX_INSTRUCTIONS_LENGTH) {
+  if (
+    typeof instructions !== "string" ||
+    instructions.length > MAX_INSTRUCTIONS_LENGTH ||
+    !isWellFormed(instructions)
+  ) {
     throw new InvalidInputError(
       "instructions",
-      `must be a string of at most ${MAX_INSTRUCTIONS_LENGTH} characters`
+      `must be a well-formed string of at most ${MAX_INSTRUCTIONS_LENGTH} characters`
     );
   }
   if (

@@ -3,7 +3,7 @@
 import { tool } from "ai";
 import { z } from "zod";
 import { findAgent, isFailure, type ToolContext, taskText, toolKey } from "./common";
-import { fail, guard } from "./envelope";
+import { fail, guard, quoted } from "./envelope";
 
 export function batchTool(context: ToolContext) {
   const maxItems = context.engine.options.maxBatchItems;
@@ -42,7 +42,7 @@ export function batchTool(context: ToolContext) {
         if (input.delivery !== "each" && input.delivery !== "all") {
           return fail(
             "unknown_delivery_policy",
-            `delivery "${input.delivery}" must be "each" or "all"`
+            `delivery ${quoted(input.delivery)} must be "each" or "all"`
           );
         }
         const key = toolKey(undefined, toolCallId);

@@ -2,7 +2,7 @@
 
 import { tool } from "ai";
 import { z } from "zod";
-import type { ToolContext } from "./common";
+import { isFailure, type ToolContext, taskIdOf } from "./common";
 import { fail, guard } from "./envelope";
 
 export function cancelTool(context: ToolContext) {
@@ -12,12 +12,11 @@ export function cancelTool(context: ToolContext) {
     inputSchema: z.object({ task_id: z.string() }),
     execute: (input) =>
       guard(async () => {
-        const result = await context.engine.cancel(input.task_id);
+        const taskId = taskIdOf(input.task_id);
+        if (isFailure(taskId)) return taskId;
+        const result = await context.engine.cancel(taskId);
         if (result.outcome === "not-found") {
-          return fail(
-            "unknown_task",
-            `no task "${input.task_id}"; list_background_tasks shows yours`
-          );
+          return fail("unknown_task", `no task "${taskId}"; list_background_tasks shows yours`);
         }
         return {
           ok: true as const,

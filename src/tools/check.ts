@@ -4,7 +4,15 @@
 import { tool } from "ai";
 import { z } from "zod";
 import { isEnded } from "../engine/status";
-import { agentName, outputPage, progressView, runtimeMs, type ToolContext } from "./common";
+import {
+  agentName,
+  isFailure,
+  outputPage,
+  progressView,
+  runtimeMs,
+  type ToolContext,
+  taskIdOf
+} from "./common";
 import { fail, guard } from "./envelope";
 
 export function checkTool(context: ToolContext) {
@@ -33,22 +41,21 @@ export function checkTool(context: ToolContext) {
         if (!Number.isInteger(offset) || offset < 0) {
           return fail("invalid_input", "offset must be an integer, 0 or more");
         }
-        if (!context.engine.get(input.task_id)) {
-          return fail(
-            "unknown_task",
-            `no task "${input.task_id}"; list_background_tasks shows yours`
-          );
+        const taskId = taskIdOf(input.task_id);
+        if (isFailure(taskId)) return taskId;
+        if (!context.engine.get(taskId)) {
+          return fail("unknown_task", `no task "${taskId}"; list_background_tasks shows yours`);
         }
         let timedOut = false;
         if (input.wait) {
-          const waited = await context.engine.waitFor([input.task_id], {
+          const waited = await context.engine.waitFor([taskId], {
             mode: "all",
             timeoutMs: timeout
           });
           timedOut = !waited.done;
         }
-        const task = await context.engine.refresh(input.task_id);
-        if (!task) return fail("unknown_task", `no task "${input.task_id}"`);
+        const task = await context.engine.refresh(taskId);
+        if (!task) return fail("unknown_task", `no task "${taskId}"`);
         return {
           ok: true as const,
           task_id: task.id,

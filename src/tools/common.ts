@@ -4,7 +4,8 @@
 import type { BackgroundEngine } from "../engine/engine";
 import type { BackgroundTask } from "../engine/ledger";
 import { outputText } from "../engine/notice";
-import { fail, type ToolFailure } from "./envelope";
+import { isWellFormed, MAX_ID_LENGTH } from "../engine/validate";
+import { fail, quoted, type ToolFailure } from "./envelope";
 import type { AllowedAgent, ResolvedToolSetOptions } from "./options";
 
 export type ToolContext = { engine: BackgroundEngine; options: ResolvedToolSetOptions };
@@ -20,7 +21,7 @@ export function findAgent(
     const allowed = [...context.options.agents.keys()].join(", ");
     return fail(
       "unknown_agent",
-      `agent "${String(name)}" is not one you may start; use one of: ${allowed}`
+      `agent ${quoted(name)} is not one you may start; use one of: ${allowed}`
     );
   }
   return { name, entry };
@@ -36,7 +37,19 @@ export function taskText(task: unknown, field = "task"): string | ToolFailure {
       `${field} is ${task.length} characters; the limit is ${MAX_TASK_CHARS}`
     );
   }
+  if (!isWellFormed(task)) return fail("invalid_input", `${field} is not well-formed Unicode text`);
   return task.trim();
+}
+
+/** A task id the model passed: refused in the model's own field name when it cannot be one. */
+export function taskIdOf(id: unknown, field = "task_id"): string | ToolFailure {
+  if (typeof id !== "string" || id === "" || id.length > MAX_ID_LENGTH || !isWellFormed(id)) {
+    return fail(
+      "invalid_input",
+      `${field} must be a task id (a string of 1 to ${MAX_ID_LENGTH} characters); list_background_tasks shows yours`
+    );
+  }
+  return id;
 }
 
 /**
@@ -46,8 +59,16 @@ export function taskText(task: unknown, field = "task"): string | ToolFailure {
  */
 export function toolKey(explicit: unknown, toolCallId: string): string | ToolFailure {
   if (explicit === undefined || explicit === null) return `toolcall:${toolCallId}`;
-  if (typeof explicit !== "string" || explicit.length === 0 || explicit.length > 200) {
-    return fail("invalid_input", "idempotency_key must be a string of 1 to 200 characters");
+  if (
+    typeof explicit !== "string" ||
+    explicit.length === 0 ||
+    explicit.length > 200 ||
+    !isWellFormed(explicit)
+  ) {
+    return fail(
+      "invalid_input",
+      "idempotency_key must be a well-formed string of 1 to 200 characters"
+    );
   }
   return `model:${explicit}`;
 }

@@ -27,6 +27,12 @@ export function fail(code: ToolErrorCode, message: string, retryable = false): T
   return { ok: false, error: { code, message, retryable } };
 }
 
+/** A value the model sent, quoted in a message: cut, so a huge one never floods its context. */
+export function quoted(value: unknown, max = 60): string {
+  const text = typeof value === "string" ? value : String(value);
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
 /** A thrown error, as an envelope. Only a concurrency limit is worth retrying as is. */
 export function toFailure(error: unknown): ToolFailure {
   if (!(error instanceof BackgroundError)) {

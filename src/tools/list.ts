@@ -4,7 +4,7 @@ import { tool } from "ai";
 import { z } from "zod";
 import { isTaskStatus, TASK_STATUSES } from "../engine/status";
 import { row, type ToolContext } from "./common";
-import { fail, guard } from "./envelope";
+import { fail, guard, quoted } from "./envelope";
 
 const MAX_LIMIT = 50;
 
@@ -24,7 +24,7 @@ export function listTool(context: ToolContext) {
         if (input.status !== undefined && !isTaskStatus(input.status)) {
           return fail(
             "invalid_input",
-            `status "${input.status}" is not one of ${TASK_STATUSES.join(", ")}`
+            `status ${quoted(input.status)} is not one of ${TASK_STATUSES.join(", ")}`
           );
         }
         const limit = input.limit ?? 20;

@@ -3,7 +3,7 @@
 import { tool } from "ai";
 import { z } from "zod";
 import { findAgent, isFailure, type ToolContext, taskText, toolKey } from "./common";
-import { fail, guard } from "./envelope";
+import { fail, guard, quoted } from "./envelope";
 
 export function scheduleTool(context: ToolContext) {
   return tool({
@@ -29,7 +29,7 @@ export function scheduleTool(context: ToolContext) {
         if (input.run_at !== undefined) {
           runAt = Date.parse(input.run_at);
           if (!Number.isFinite(runAt)) {
-            return fail("invalid_run_at", `run_at "${input.run_at}" is not an ISO 8601 time`);
+            return fail("invalid_run_at", `run_at ${quoted(input.run_at)} is not an ISO 8601 time`);
           }
         } else {
           const delay = input.delay_seconds ?? Number.NaN;

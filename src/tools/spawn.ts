@@ -3,8 +3,15 @@
 import { tool } from "ai";
 import { z } from "zod";
 import { DELIVERY_POLICIES, isDeliveryPolicy } from "../engine/status";
-import { findAgent, isFailure, type ToolContext, taskText, toolKey } from "./common";
-import { fail, guard } from "./envelope";
+import {
+  findAgent,
+  isFailure,
+  MAX_TASK_CHARS,
+  type ToolContext,
+  taskText,
+  toolKey
+} from "./common";
+import { fail, guard, quoted } from "./envelope";
 
 export function spawnTool(context: ToolContext) {
   const agents = [...context.options.agents].map(([name, a]) => `- ${name}: ${a.description}`);
@@ -38,11 +45,17 @@ export function spawnTool(context: ToolContext) {
         if (input.delivery !== undefined && !isDeliveryPolicy(input.delivery)) {
           return fail(
             "unknown_delivery_policy",
-            `delivery "${input.delivery}" is not one of ${DELIVERY_POLICIES.join(", ")}`
+            `delivery ${quoted(input.delivery)} is not one of ${DELIVERY_POLICIES.join(", ")}`
           );
         }
         const key = toolKey(input.idempotency_key, toolCallId);
         if (isFailure(key)) return key;
+        if ((input.expected_output?.length ?? 0) > MAX_TASK_CHARS) {
+          return fail(
+            "invalid_input",
+            `expected_output is ${input.expected_output?.length} characters; the limit is ${MAX_TASK_CHARS}`
+          );
+        }
         const expected = input.expected_output?.trim();
         const started = await context.engine.start(agent.entry.agent, {
           input: expected ? `${task}\n\nExpected output: ${expected}` : task,

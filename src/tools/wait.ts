@@ -2,7 +2,7 @@
 
 import { tool } from "ai";
 import { z } from "zod";
-import type { ToolContext } from "./common";
+import { isFailure, type ToolContext, taskIdOf } from "./common";
 import { fail, guard } from "./envelope";
 
 export function waitTool(context: ToolContext) {
@@ -34,6 +34,10 @@ export function waitTool(context: ToolContext) {
             "timeout_over_cap",
             `timeout_ms ${input.timeout_ms} is over the cap of ${cap} ms`
           );
+        }
+        for (const id of input.task_ids) {
+          const checked = taskIdOf(id, "task_ids");
+          if (isFailure(checked)) return checked;
         }
         const unknown = input.task_ids.find((id) => !context.engine.get(id));
         if (unknown !== undefined) return fail("unknown_task", `no task "${unknown}"`);

@@ -260,6 +260,45 @@ export class TestParent extends BackgroundThink<Env> {
     return this.background.get(taskId);
   }
 
+  /**
+   * Call an engine method with any arguments (for the bad-input catalogue).
+   * The answer comes back as JSON, or as the error's envelope.
+   */
+  async callEngine(
+    method:
+      | "startBatch"
+      | "get"
+      | "refresh"
+      | "transcript"
+      | "getBatch"
+      | "cancel"
+      | "waitFor"
+      | "list",
+    args: unknown[]
+  ): Promise<{ json: string } | ErrorEnvelope> {
+    try {
+      const engine = this.background as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const call = method === "startBatch" ? [Worker, ...args] : args;
+      const value = await engine[method]?.apply(this.background, call);
+      return { json: JSON.stringify(value ?? null) };
+    } catch (error) {
+      return envelope(error);
+    }
+  }
+
+  /** Everything the engine has stored, and the jobs and SDK runs: to prove a call changed nothing. */
+  storedState(): string {
+    const rows = (table: string) => this.ctx.storage.sql.exec(`SELECT * FROM ${table}`).toArray();
+    const jobs = this.sql<{ fn: string; time: number }>`SELECT fn, time FROM cf_agents_jobs`;
+    return JSON.stringify({
+      tasks: rows("bg_tasks"),
+      batches: rows("bg_batches"),
+      notices: rows("bg_notices"),
+      jobs,
+      runs: this.sdkRuns()
+    });
+  }
+
   listTasks(options: ListOptions): ListResult | ErrorEnvelope {
     try {
       return this.background.list(options);

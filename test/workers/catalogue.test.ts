@@ -1,267 +1,239 @@
-// The bad-input catalogue: boundary and hostile values for every field of
-// start(), list() and the board API. Each refused input gets its coded error
-// (naming the field) and changes nothing; each accepted one is stored as given.
+// The bad-input catalogue (test/catalogue/cases.ts), run against real agents:
+// every public method, the model's tools through real turns, and the board's
+// HTTP API. Each refused input gets its coded error naming the field, and the
+// agent's stored state (tasks, batches, notices, jobs, SDK runs) is the same
+// before and after.
+import { exports } from "cloudflare:workers";
 import { getAgentByName } from "agents";
-import { describe, expect, it } from "vitest";
-import { parent, started, taskOf, testEnv, uniqueName } from "./helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  BOARD,
+  type Case,
+  IDS,
+  LIST,
+  OTHER,
+  START,
+  START_BATCH,
+  TOOLS,
+  WAIT_FOR
+} from "../catalogue/cases";
+import type { ErrorEnvelope } from "../worker/index";
+import { parent, runTools, started, taskOf, testEnv, toolParent, uniqueName } from "./helpers";
 
-type Case = { name: string; options: unknown; code: string; field: string };
+/** `value` with every `OTHER` (and `$OWN_TASK`) string replaced by a real id. */
+function fill<T>(value: T, ids: Record<string, string>): T {
+  const seen = new WeakSet<object>();
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      return Object.entries(ids).reduce((text, [token, id]) => text.split(token).join(id), v);
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+      if (seen.has(v)) return v;
+      seen.add(v);
+      // Own keys only, and defined as data: a "__proto__" key stays a key.
+      const out: Record<string, unknown> = {};
+      for (const [key, inner] of Object.entries(v)) {
+        Object.defineProperty(out, key, { value: walk(inner), enumerable: true, writable: true });
+      }
+      return out;
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
 
-const DAY = 24 * 60 * 60 * 1000;
-const huge = "x".repeat(2 * 1024 * 1024);
+function isError(result: unknown): result is ErrorEnvelope {
+  return typeof result === "object" && result !== null && "error" in result;
+}
 
-const START_CASES: Case[] = [
-  { name: "no input", options: { title: "x" }, code: "invalid_input", field: "input" },
-  { name: "options not an object", options: "go", code: "invalid_input", field: "options" },
-  { name: "huge input (2 MiB)", options: { input: huge }, code: "limit_exceeded", field: "input" },
-  {
-    name: "input that is not JSON (a BigInt)",
-    options: { input: { n: 10n } },
-    code: "invalid_input",
-    field: "input"
-  },
-  {
-    name: "empty title",
-    options: { input: "x", title: "" },
-    code: "invalid_input",
-    field: "title"
-  },
-  {
-    name: "blank title",
-    options: { input: "x", title: " \n\t " },
-    code: "invalid_input",
-    field: "title"
-  },
-  {
-    name: "title of 201 characters",
-    options: { input: "x", title: "t".repeat(201) },
-    code: "invalid_input",
-    field: "title"
-  },
-  {
-    name: "title not a string",
-    options: { input: "x", title: 42 },
-    code: "invalid_input",
-    field: "title"
-  },
-  {
-    name: "empty idempotency key",
-    options: { input: "x", idempotencyKey: "" },
-    code: "invalid_input",
-    field: "idempotencyKey"
-  },
-  {
-    name: "idempotency key of 257 characters",
-    options: { input: "x", idempotencyKey: "k".repeat(257) },
-    code: "invalid_input",
-    field: "idempotencyKey"
-  },
-  {
-    name: "idempotency key not a string",
-    options: { input: "x", idempotencyKey: 7 },
-    code: "invalid_input",
-    field: "idempotencyKey"
-  },
-  {
-    name: "budget 0",
-    options: { input: "x", budgetMs: 0 },
-    code: "invalid_input",
-    field: "budgetMs"
-  },
-  {
-    name: "budget negative",
-    options: { input: "x", budgetMs: -1 },
-    code: "invalid_input",
-    field: "budgetMs"
-  },
-  {
-    name: "budget NaN",
-    options: { input: "x", budgetMs: Number.NaN },
-    code: "invalid_input",
-    field: "budgetMs"
-  },
-  {
-    name: "budget Infinity",
-    options: { input: "x", budgetMs: Number.POSITIVE_INFINITY },
-    code: "invalid_input",
-    field: "budgetMs"
-  },
-  {
-    name: "budget as a string",
-    options: { input: "x", budgetMs: "1000" },
-    code: "invalid_input",
-    field: "budgetMs"
-  },
-  {
-    name: "budget over 7 days",
-    options: { input: "x", budgetMs: 7 * DAY + 1 },
-    code: "invalid_input",
-    field: "budgetMs"
-  },
-  {
-    name: "runAt in the past",
-    options: { input: "x", runAt: new Date("2001-01-01") },
-    code: "invalid_input",
-    field: "runAt"
-  },
-  {
-    name: "runAt far in the future (year 3000)",
-    options: { input: "x", runAt: new Date("3000-01-01") },
-    code: "invalid_input",
-    field: "runAt"
-  },
-  {
-    name: "runAt an invalid Date",
-    options: { input: "x", runAt: new Date("nope") },
-    code: "invalid_input",
-    field: "runAt"
-  },
-  {
-    name: "runAt a string",
-    options: { input: "x", runAt: "2030-01-01" },
-    code: "invalid_input",
-    field: "runAt"
-  },
-  {
-    name: "runAt NaN",
-    options: { input: "x", runAt: Number.NaN },
-    code: "invalid_input",
-    field: "runAt"
-  },
-  {
-    name: "after not an array",
-    options: { input: "x", after: "task_1" },
-    code: "invalid_input",
-    field: "after"
-  },
-  {
-    name: "after with an empty id",
-    options: { input: "x", after: [""] },
-    code: "invalid_input",
-    field: "after"
-  },
-  {
-    name: "after naming an unknown task",
-    options: { input: "x", after: ["task_00000000000000000000000000000000"] },
-    code: "unknown_task",
-    field: "after"
-  },
-  {
-    name: "after naming 21 tasks",
-    options: { input: "x", after: Array.from({ length: 21 }, (_, i) => `t${i}`) },
-    code: "limit_exceeded",
-    field: "after"
-  },
-  {
-    name: "unknown delivery policy",
-    options: { input: "x", delivery: "loud" },
-    code: "invalid_input",
-    field: "delivery"
-  },
-  {
-    name: "delivery of the wrong shape",
-    options: { input: "x", delivery: { onFinish: 5 } },
-    code: "invalid_input",
-    field: "delivery"
-  },
-  {
-    name: "onFinish naming an SDK method",
-    options: { input: "x", delivery: { onFinish: "destroy" } },
-    code: "invalid_input",
-    field: "delivery.onFinish"
-  },
-  {
-    name: "onFinish naming __proto__",
-    options: { input: "x", delivery: { onFinish: "__proto__" } },
-    code: "invalid_input",
-    field: "delivery.onFinish"
-  },
-  {
-    name: "empty source",
-    options: { input: "x", metadata: { source: "" } },
-    code: "invalid_input",
-    field: "metadata.source"
-  },
-  {
-    name: "source of 65 characters",
-    options: { input: "x", metadata: { source: "s".repeat(65) } },
-    code: "invalid_input",
-    field: "metadata.source"
-  }
-];
+/** A task due in an hour: stored, with the backbone's job armed, and quiet until then. */
+async function scheduledTask(p: Awaited<ReturnType<typeof parent>>) {
+  return started(
+    await p.startTask("Worker", { task: uniqueName("later") }, { runAt: Date.now() + 3_600_000 })
+  );
+}
 
-describe("bad-input catalogue: start()", () => {
-  it.each(START_CASES)("$name → $code ($field)", async ({ options, code, field }) => {
-    const p = await parent();
-    const result = (await p.startWith("Worker", options)) as {
-      error?: { code: string; field?: string; message: string };
-    };
-    expect(result.error?.code).toBe(code);
-    expect(result.error?.field).toBe(field);
-    expect(result.error?.message).toContain(field);
-    expect(await p.taskCount()).toBe(0);
-    expect(await p.sdkRuns()).toHaveLength(0);
+/** A task on another agent instance: its id must be unknown everywhere else. */
+async function otherInstanceTask(): Promise<string> {
+  const other = await parent();
+  return started(await other.startTask("Worker", { task: uniqueName("theirs"), delayMs: 50 }))
+    .taskId;
+}
+
+describe("bad-input catalogue: engine methods", () => {
+  let other = "";
+  beforeAll(async () => {
+    other = await otherInstanceTask();
   });
 
-  it("a task id of another agent instance is unknown here", async () => {
-    const other = await parent();
-    const theirs = started(await other.startTask("Worker", { task: uniqueName("theirs") }));
-    const mine = await parent();
-    const result = (await mine.startWith("Worker", { input: "x", after: [theirs.taskId] })) as {
-      error?: { code: string };
-    };
-    expect(result.error?.code).toBe("unknown_task");
-    expect(await mine.getTask(theirs.taskId)).toBeNull();
-    expect(await mine.cancelTask(theirs.taskId)).toEqual({
-      outcome: "not-found",
-      taskId: theirs.taskId
+  it.each(START.cases)("start() $field: $input → $code", async (c: Case<unknown>) => {
+    const p = await parent();
+    const before = await p.storedState();
+    const result = await p.startWith("Worker", fill(c.args, { [OTHER]: other }));
+    if (!isError(result)) throw new Error(`accepted: ${JSON.stringify(result)}`);
+    expect(result.error.code).toBe(c.code);
+    expect(result.error.field).toBe(c.field);
+    expect(result.error.message).toContain(c.field);
+    expect(await p.storedState()).toBe(before);
+  });
+
+  it.each(START_BATCH.cases)("startBatch() $field: $input → $code", async (c: Case<unknown>) => {
+    const p = await parent();
+    const before = await p.storedState();
+    const result = await p.callEngine("startBatch", [c.args]);
+    if (!isError(result)) throw new Error(`accepted: ${result.json.slice(0, 200)}`);
+    expect(result.error.code).toBe(c.code);
+    expect(result.error.field).toBe(c.field);
+    expect(result.error.message).toContain(c.field);
+    expect(await p.storedState()).toBe(before);
+  });
+
+  describe("lookups by id", () => {
+    const methods = ["get", "refresh", "transcript", "cancel", "getBatch"] as const;
+    it.each(IDS.cases)("$input → $code", async (c: Case<unknown>) => {
+      const p = await parent();
+      // Something stored, so "changes nothing" means something.
+      await scheduledTask(p);
+      const before = await p.storedState();
+      for (const method of methods) {
+        const result = await p.callEngine(method, [fill(c.args, { [OTHER]: other })]);
+        if (c.code === "unknown") {
+          if (isError(result)) throw new Error(`${method}: ${result.error.message}`);
+          const expected = method === "cancel" ? "not-found" : null;
+          const answer = JSON.parse(result.json) as { outcome?: string } | null;
+          expect(method === "cancel" ? answer?.outcome : answer).toBe(expected);
+        } else {
+          if (!isError(result)) throw new Error(`${method} accepted it: ${result.json}`);
+          expect(result.error.code).toBe(c.code);
+          expect(result.error.field).toBe(method === "getBatch" ? "batchId" : "taskId");
+        }
+      }
+      expect(await p.storedState()).toBe(before);
     });
-    expect(await mine.taskCount()).toBe(0);
   });
 
-  it("accepts odd but valid values and stores them as given", async () => {
+  it.each(WAIT_FOR.cases)("waitFor() $field: $input → $code", async (c) => {
     const p = await parent();
-    const title = "Ünïcødé ✓ 🚀 עברית \u200b zero-width";
-    const input = JSON.parse('{"__proto__": {"polluted": true}, "task": "proto"}') as unknown;
-    const r = started(
-      await p.startTask("Worker", input as { task: string }, {
-        title,
-        idempotencyKey: "k".repeat(256),
-        budgetMs: 1
-      })
-    );
-    const task = await taskOf(p, r.taskId);
-    expect(task?.title).toBe(title);
-    expect(task?.budgetMs).toBe(1);
-    expect(JSON.stringify(task?.input)).toContain("__proto__");
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const before = await p.storedState();
+    const result = await p.callEngine("waitFor", fill(c.args, { [OTHER]: other }));
+    if (!isError(result)) throw new Error(`accepted: ${result.json.slice(0, 200)}`);
+    expect(result.error.code).toBe(c.code);
+    expect(result.error.field).toBe(c.field);
+    expect(await p.storedState()).toBe(before);
+  });
+
+  it.each(LIST.cases)("list() $field: $input → $code", async (c: Case<unknown>) => {
+    const p = await parent();
+    const result = await p.callEngine("list", [c.args]);
+    if (!isError(result)) throw new Error(`accepted: ${result.json.slice(0, 200)}`);
+    expect(result.error.code).toBe(c.code);
+    expect(result.error.field).toBe(c.field);
   });
 });
 
-describe("bad-input catalogue: list() and the board API", () => {
-  it.each([
-    [{ limit: 0 }, "limit"],
-    [{ limit: 201 }, "limit"],
-    [{ limit: 1.5 }, "limit"],
-    [{ limit: Number.NaN }, "limit"],
-    [{ status: "exploded" }, "status"],
-    [{ status: ["running", "nope"] }, "status"],
-    [{ cursor: "not-a-cursor" }, "cursor"],
-    [{ cursor: btoa("[1]") }, "cursor"]
-  ])("list(%j) → invalid_input (%s)", async (options, field) => {
+describe("bad-input catalogue: accepted edge values", () => {
+  it("odd but valid values are stored exactly as given", async () => {
     const p = await parent();
-    const result = (await p.listTasks(options as never)) as {
-      error?: { code: string; field?: string };
+    const title = "Ünïcødé ✓ 🚀 עברית \u200b\u202e zero-width, RTL, a\u0000NUL";
+    const input = JSON.parse('{"__proto__": {"polluted": true}, "task": "proto"}') as {
+      task: string;
     };
-    expect(result.error).toMatchObject({ code: "invalid_input", field });
+    const r = started(
+      await p.startTask("Worker", input, {
+        title: "t".repeat(200),
+        idempotencyKey: "k".repeat(256),
+        budgetMs: 1,
+        metadata: { source: "s".repeat(64) }
+      })
+    );
+    const task = await taskOf(p, r.taskId);
+    expect(task?.title).toBe("t".repeat(200));
+    expect(task?.budgetMs).toBe(1);
+    expect(task?.source).toBe("s".repeat(64));
+    expect(JSON.stringify(task?.input)).toContain("__proto__");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const odd = started(
+      await p.startTask("Worker", { task: "odd" }, { title, idempotencyKey: title })
+    );
+    expect((await taskOf(p, odd.taskId))?.title).toBe(title);
+    const again = started(
+      await p.startTask("Worker", { task: "odd" }, { title, idempotencyKey: title })
+    );
+    expect(again).toMatchObject({ taskId: odd.taskId, deduped: true });
   });
 
-  it("a limited parent refuses past its own limits", async () => {
-    const p = await getAgentByName(testEnv.LimitedParent, uniqueName("lim"));
-    const big = (await p.startTask("Worker", { task: "y".repeat(1100) })) as {
-      error?: { code: string };
-    };
-    expect(big.error?.code).toBe("limit_exceeded");
-    expect(await p.taskCount()).toBe(0);
+  it("a week's budget and a schedule at the furthest day are accepted", async () => {
+    const p = await parent();
+    const week = 7 * 24 * 60 * 60 * 1000;
+    const longest = started(
+      await p.startTask("Worker", { task: uniqueName("w"), delayMs: 10 }, { budgetMs: week })
+    );
+    expect((await taskOf(p, longest.taskId))?.budgetMs).toBe(week);
+    const furthest = Date.now() + 30 * 24 * 60 * 60 * 1000 - 60_000;
+    const later = started(
+      await p.startTask("Worker", { task: uniqueName("l") }, { runAt: furthest })
+    );
+    expect(later.status).toBe("scheduled");
+    await p.cancelTask(later.taskId);
+  });
+});
+
+describe("bad-input catalogue: the model's tools", () => {
+  let other = "";
+  beforeAll(async () => {
+    other = await otherInstanceTask();
+  });
+
+  it.each(TOOLS.map((t) => [t.surface, t] as const))("%s", async (_name, surface) => {
+    const p = await toolParent(uniqueName("catalogue"));
+    const before = await p.storedState();
+    const calls = surface.cases.map((c) => ({
+      toolName: surface.surface,
+      input: fill(c.args, { [OTHER]: other })
+    }));
+    const results = await runTools(p, calls);
+    expect(results).toHaveLength(surface.cases.length);
+    surface.cases.forEach((c, i) => {
+      const result: unknown = results[i];
+      const label = `${surface.surface} ${c.field}: ${c.input}`;
+      if (c.code === "schema") {
+        // The AI SDK refused the call against the schema, naming the field.
+        expect(typeof result, label).toBe("string");
+        expect(result, label).toContain("AI_InvalidToolInputError");
+        expect(result, label).toMatch(new RegExp(`"path": \\[\\s*"${c.field}"`));
+        return;
+      }
+      expect(result, label).toMatchObject({ ok: false, error: { code: c.code } });
+      const message = (result as { error: { message: string } }).error.message;
+      expect(message.length, `${label}: a short message`).toBeLessThan(400);
+    });
+    expect(await p.storedState()).toBe(before);
+  });
+});
+
+describe("bad-input catalogue: the board API", () => {
+  it.each(BOARD.cases)("$input → $code", async (c) => {
+    const name = uniqueName("board-cat");
+    const p = await getAgentByName(testEnv.TestParent, name);
+    const own = await scheduledTask(p);
+    const other = await otherInstanceTask();
+    const before = await p.storedState();
+    const request = fill(c.args, { [OTHER]: other, $OWN_TASK: own.taskId });
+    const res = await exports.default.fetch(
+      `http://example.com/agents/test-parent/${name}/background${request.path}`,
+      {
+        method: request.method,
+        headers: {
+          authorization: "Bearer test-token",
+          ...(request.board ? { "x-background-board": "1" } : {})
+        }
+      }
+    );
+    const body = (await res.json()) as { error?: { code: string; field?: string } };
+    expect(`${res.status} ${body.error?.code}`).toBe(c.code);
+    if (res.status === 400) expect(body.error?.field).toBe(c.field);
+    expect(await p.storedState()).toBe(before);
+    await p.cancelTask(own.taskId);
   });
 });

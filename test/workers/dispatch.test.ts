@@ -56,11 +56,8 @@ describe("start", () => {
     const transcript = await transcriptOf(p);
     const notice = transcript.filter((m) => m.role === "user");
     expect(notice).toHaveLength(1);
-    expect(notice[0]?.metadata).toEqual({
-      source: "background-task",
-      taskId: r.taskId,
-      status: "completed"
-    });
+    const facts = { source: "background-task", taskId: r.taskId, status: "completed" };
+    expect(notice[0]?.metadata).toEqual({ ...facts, turnMetadata: { backgroundNotice: facts } });
     const text = notice[0]?.parts.map((part) => (part.type === "text" ? part.text : "")).join("");
     expect(text).toContain(`RESULT for ${task}`);
 

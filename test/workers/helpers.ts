@@ -69,3 +69,31 @@ export async function taskOf(
 export async function noticesOf(p: Pick<Readable, "transcript">) {
   return notices(await transcriptOf(p));
 }
+
+// ── The model's tools, driven by the scripted model ──────────────────────────
+
+export type Call = { toolName: string; input: unknown; toolCallId?: string };
+export type Envelope = Record<string, unknown> & {
+  ok: boolean;
+  error?: { code: string; message: string; retryable: boolean };
+};
+
+export function toolParent(name = uniqueName("tools")) {
+  return getAgentByName(testEnv.ToolParent, name);
+}
+export type ToolParentStub = Awaited<ReturnType<typeof toolParent>>;
+
+export function textOf(message: { parts: { type: string; text?: string }[] }): string {
+  return message.parts.map((p) => (p.type === "text" ? (p.text ?? "") : "")).join("");
+}
+
+/** One user turn in which the model makes `calls`; returns each tool's output. */
+export async function runTools(p: ToolParentStub, calls: Call[]): Promise<Envelope[]> {
+  const prompt = `TOOLS: ${JSON.stringify(calls)}`;
+  await p.userTurn(prompt);
+  const messages = await transcriptOf(p);
+  const asked = messages.findLastIndex((m) => m.role === "user" && textOf(m) === prompt);
+  const reply = messages.slice(asked + 1).find((m) => textOf(m).includes("RESULTS: "));
+  if (!reply) throw new Error(`no tool results after ${prompt}`);
+  return JSON.parse(textOf(reply).split("RESULTS: ")[1] ?? "[]") as Envelope[];
+}

@@ -1,36 +1,20 @@
 // The model's background tools, end to end: a scripted model calls them in
 // real Think turns on a real parent; children are real sub-agents.
 import { abortAllDurableObjects } from "cloudflare:test";
-import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
 import { noticeMetadata } from "../../src/index";
-import { noticesOf, sleep, taskOf, testEnv, transcriptOf, uniqueName, until } from "./helpers";
-
-type Call = { toolName: string; input: unknown; toolCallId?: string };
-type Envelope = Record<string, unknown> & {
-  ok: boolean;
-  error?: { code: string; message: string; retryable: boolean };
-};
-
-function toolParent(name = uniqueName("tools")) {
-  return getAgentByName(testEnv.ToolParent, name);
-}
-type ToolParentStub = Awaited<ReturnType<typeof toolParent>>;
-
-function textOf(message: { parts: { type: string; text?: string }[] }): string {
-  return message.parts.map((p) => (p.type === "text" ? (p.text ?? "") : "")).join("");
-}
-
-/** One user turn in which the model makes `calls`; returns each tool's output. */
-async function runTools(p: ToolParentStub, calls: Call[]): Promise<Envelope[]> {
-  const prompt = `TOOLS: ${JSON.stringify(calls)}`;
-  await p.userTurn(prompt);
-  const messages = await transcriptOf(p);
-  const asked = messages.findLastIndex((m) => m.role === "user" && textOf(m) === prompt);
-  const reply = messages.slice(asked + 1).find((m) => textOf(m).includes("RESULTS: "));
-  if (!reply) throw new Error(`no tool results after ${prompt}`);
-  return JSON.parse(textOf(reply).split("RESULTS: ")[1] ?? "[]") as Envelope[];
-}
+import {
+  noticesOf,
+  runTools,
+  sleep,
+  type ToolParentStub,
+  taskOf,
+  textOf,
+  toolParent,
+  transcriptOf,
+  uniqueName,
+  until
+} from "./helpers";
 
 async function runTool(p: ToolParentStub, toolName: string, input: unknown, toolCallId?: string) {
   const [result] = await runTools(p, [{ toolName, input, ...(toolCallId ? { toolCallId } : {}) }]);
@@ -383,7 +367,7 @@ describe("dependencies", () => {
   });
 });
 
-describe("bad input", () => {
+describe("bad input (the full catalogue is in catalogue.test.ts)", () => {
   async function refused(p: ToolParentStub, toolName: string, input: unknown, code: string) {
     const before = await p.taskCount();
     const r = await runTool(p, toolName, input);
@@ -394,75 +378,6 @@ describe("bad input", () => {
     expect(await p.taskCount()).toBe(before);
     return r;
   }
-
-  it("each gets its code and leaves no row", async () => {
-    const p = await toolParent();
-    const r = await refused(
-      p,
-      "spawn_background_task",
-      { agent: "hacker", task: "rm -rf" },
-      "unknown_agent"
-    );
-    expect(r.error?.message).toContain("worker");
-    await refused(p, "spawn_background_task", { agent: "worker", task: "   " }, "empty_task");
-    await refused(
-      p,
-      "spawn_background_task",
-      { agent: "worker", task: "x", delivery: "shout" },
-      "unknown_delivery_policy"
-    );
-    await refused(
-      p,
-      "spawn_background_task",
-      { agent: "worker", task: "x", after: ["task_nope"] },
-      "unknown_task"
-    );
-    await refused(
-      p,
-      "batch_background_tasks",
-      {
-        agent: "worker",
-        items: ["1", "2", "3", "4", "5", "6"],
-        instructions: "x",
-        max_concurrency: 2,
-        delivery: "all"
-      },
-      "too_many_items"
-    );
-    await refused(
-      p,
-      "batch_background_tasks",
-      { agent: "worker", items: ["1"], instructions: "x", max_concurrency: 1, delivery: "later" },
-      "unknown_delivery_policy"
-    );
-    await refused(
-      p,
-      "schedule_background_task",
-      { agent: "worker", task: "x", run_at: "next tuesday-ish" },
-      "invalid_run_at"
-    );
-    await refused(
-      p,
-      "schedule_background_task",
-      { agent: "worker", task: "x", run_at: "2001-01-01T00:00:00Z" },
-      "invalid_run_at"
-    );
-    await refused(
-      p,
-      "check_background_task",
-      { task_id: "task_nope", wait: true, timeout_ms: 30_001 },
-      "timeout_over_cap"
-    );
-    await refused(p, "check_background_task", { task_id: "task_nope" }, "unknown_task");
-    await refused(p, "cancel_background_task", { task_id: "task_nope" }, "unknown_task");
-    await refused(
-      p,
-      "wait_background_tasks",
-      { task_ids: ["task_nope"], mode: "all", timeout_ms: 10 },
-      "unknown_task"
-    );
-    expect(await p.taskCount()).toBe(0);
-  });
 
   it("a cycle in after is refused and changes nothing", async () => {
     const p = await toolParent();

@@ -1,6 +1,7 @@
-// Forged notices: a client can put any metadata on the messages it sends over
-// the chat socket. Such a message is stored and answered like any user
-// message, but it is never a notice, and it cannot change a real one.
+// Security checks: forged notices (a client can put any metadata on the
+// messages it sends over the chat socket: such a message is stored and
+// answered like any user message, but it is never a notice and cannot change
+// a real one), and idempotency keys that cannot reach another caller's tasks.
 import { exports } from "cloudflare:workers";
 import type { UIMessage } from "ai";
 import { describe, expect, it } from "vitest";
@@ -8,9 +9,11 @@ import { noticeMetadata } from "../../src/index";
 import {
   noticesOf,
   parent,
+  runTools,
   sleep,
   started,
   taskOf,
+  toolParent,
   transcriptOf,
   uniqueName,
   until
@@ -116,5 +119,47 @@ describe("a user message that carries notice metadata", () => {
     const notice = (await transcriptOf(p)).find((m) => noticeMetadata(m)?.taskId === r.taskId);
     expect(notice?.id).toMatch(/^bg-[0-9a-f]{32}$/);
     expect(notice?.id).not.toContain(r.taskId.slice(5));
+  });
+});
+
+describe("idempotency keys cannot be used to probe for another caller's tasks", () => {
+  it("a key is scoped to its agent instance: the same key elsewhere starts a new task", async () => {
+    const a = await parent();
+    const b = await parent();
+    const theirs = started(
+      await a.startTask("Worker", { task: uniqueName("a"), delayMs: 50 }, { idempotencyKey: "k" })
+    );
+    const mine = started(
+      await b.startTask("Worker", { task: uniqueName("b"), delayMs: 50 }, { idempotencyKey: "k" })
+    );
+    expect(mine.deduped).toBe(false);
+    expect(mine.taskId).not.toBe(theirs.taskId);
+    expect(await b.getTask(theirs.taskId)).toBeNull();
+    expect(await a.taskCount()).toBe(1);
+  });
+
+  it("the model's keys live apart from the application's: the app's key gets the model nothing", async () => {
+    const p = await toolParent();
+    const app = started(
+      await p.startTask(
+        "Worker",
+        { task: uniqueName("app"), delayMs: 3000 },
+        { idempotencyKey: "import-42" }
+      )
+    );
+    const [byModel] = await runTools(p, [
+      {
+        toolName: "spawn_background_task",
+        input: { agent: "worker", task: "task=probe delay=50", idempotency_key: "import-42" }
+      }
+    ]);
+    expect(byModel).toMatchObject({ ok: true, deduped: false });
+    expect(byModel?.task_id).not.toBe(app.taskId);
+    // The application's key still finds the application's task, and only it.
+    const again = started(
+      await p.startTask("Worker", { task: uniqueName("app") }, { idempotencyKey: "import-42" })
+    );
+    expect(again).toMatchObject({ taskId: app.taskId, deduped: true });
+    await p.cancelTask(app.taskId);
   });
 });

@@ -117,7 +117,11 @@ export class Dispatcher {
     this.#live.delete(row.id);
     const pause = RETRY_BASE_MS * 2 ** done;
     this.#c.ctx.waitUntil(
-      new Promise<void>((resolve) => setTimeout(resolve, pause)).then(() => this.attach(row, true))
+      new Promise<void>((resolve) => setTimeout(resolve, pause)).then(() => {
+        // Only a task still running gets the run again (not one cancelled or given up meanwhile).
+        const current = this.#c.ledger.task(row.id);
+        if (current?.status === "running") this.attach(current, true);
+      })
     );
     return true;
   }

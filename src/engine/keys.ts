@@ -42,8 +42,6 @@ export function digestKey(digestId: string): string {
   return `bg:digest:${digestId}`;
 }
 
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-
 /**
  * The id of the UIMessage that carries a slot's notice: stable for the slot
  * (every retry sends the same id), and an HMAC under the instance's secret, so
@@ -54,21 +52,14 @@ export async function noticeMessageId(
   taskId: string,
   slot: NoticeSlot
 ): Promise<string> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"]
-    );
-    hmacKeys.set(secret, key);
-  }
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    await key,
-    new TextEncoder().encode(`${taskId}:${slot}`)
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"]
   );
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${taskId}:${slot}`));
   return `bg-${hex(new Uint8Array(mac).slice(0, 16))}`;
 }

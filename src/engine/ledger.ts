@@ -220,6 +220,8 @@ export type SettleFields = {
 };
 
 export class Ledger {
+  #secret: string | undefined;
+
   constructor(private readonly storage: DurableObjectStorage) {}
 
   private get sql(): SqlStorage {
@@ -248,6 +250,7 @@ export class Ledger {
    * id before the notice lands (appends are idempotent by message id).
    */
   messageSecret(): string {
+    if (this.#secret !== undefined) return this.#secret;
     this.write(
       "INSERT INTO bg_meta (key, value) VALUES ('message_secret', ?) ON CONFLICT (key) DO NOTHING",
       newSecret()
@@ -256,6 +259,7 @@ export class Ledger {
       "SELECT value FROM bg_meta WHERE key = 'message_secret'"
     )[0];
     if (!row) throw new Error("agents-background: the message secret could not be stored");
+    this.#secret = row.value;
     return row.value;
   }
 

@@ -2,12 +2,10 @@
 // prints one table per scenario, and writes docs/performance.md with the
 // figures, the machine, the versions and the repetitions, and a chart made
 // from the overlap data (docs/performance-overlap.svg).
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-
-const root = path.resolve(import.meta.dirname, "..");
+import { root, runTagged } from "./lib.ts";
 
 type Stat = { p50: number; p95: number; n: number };
 type Overlap = {
@@ -39,47 +37,19 @@ type Results = {
 };
 
 /** Runs the scenarios; resolves with what was measured, and whether every scenario passed. */
-function run(): Promise<{ results: Results; ok: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(root, "node_modules/vitest/vitest.mjs"),
-        "run",
-        "--config",
-        "vitest.bench.config.ts"
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          BENCH_MODE: "full",
-          XDG_CONFIG_HOME: path.join(root, ".xdg"),
-          WRANGLER_SEND_METRICS: "false"
-        },
-        stdio: ["ignore", "pipe", "inherit"]
-      }
-    );
-    const results: Record<string, unknown> = {};
-    let buffer = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let i = buffer.indexOf("\n");
-      while (i >= 0) {
-        const line = buffer.slice(0, i);
-        buffer = buffer.slice(i + 1);
-        const at = line.indexOf("BENCH {");
-        if (at >= 0) {
-          const parsed = JSON.parse(line.slice(at + 6)) as { scenario: string; data: unknown };
-          results[parsed.scenario] = parsed.data;
-          process.stdout.write(`measured: ${parsed.scenario}\n`);
-        }
-        i = buffer.indexOf("\n");
-      }
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ results: results as Results, ok: code === 0 }));
-  });
+async function run(): Promise<{ results: Results; ok: boolean }> {
+  const results: Record<string, unknown> = {};
+  const ok = await runTagged(
+    "vitest.bench.config.ts",
+    { BENCH_MODE: "full" },
+    "BENCH",
+    (record) => {
+      const { scenario, data } = record as { scenario: string; data: unknown };
+      results[scenario] = data;
+      process.stdout.write(`measured: ${scenario}\n`);
+    }
+  );
+  return { results: results as Results, ok };
 }
 
 function table(head: string[], rows: (string | number)[][]): string {

@@ -1,12 +1,10 @@
 // `npm run chaos`: the fault campaign at full size in local workerd. Prints
 // the counts and writes them into docs/reliability.md (between its chaos
 // markers). CHAOS_TASKS (default 500) and CHAOS_SEED (default 1) choose it.
-import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { root, runTagged, writeBetweenMarkers } from "./lib.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
 const tasks = process.env.CHAOS_TASKS ?? "500";
 const seed = process.env.CHAOS_SEED ?? "1";
 
@@ -24,44 +22,17 @@ type Report = {
   failures: string[];
 };
 
-function run(): Promise<{ report: Report | null; ok: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(root, "node_modules/vitest/vitest.mjs"),
-        "run",
-        "--config",
-        "vitest.chaos.config.ts"
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          CHAOS_TASKS: tasks,
-          CHAOS_SEED: seed,
-          XDG_CONFIG_HOME: path.join(root, ".xdg"),
-          WRANGLER_SEND_METRICS: "false"
-        },
-        stdio: ["ignore", "pipe", "inherit"]
-      }
-    );
-    let report: Report | null = null;
-    let buffer = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let i = buffer.indexOf("\n");
-      while (i >= 0) {
-        const line = buffer.slice(0, i);
-        buffer = buffer.slice(i + 1);
-        const at = line.indexOf("CHAOS {");
-        if (at >= 0) report = JSON.parse(line.slice(at + 6)) as Report;
-        i = buffer.indexOf("\n");
-      }
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ report, ok: code === 0 }));
-  });
+async function run(): Promise<{ report: Report | null; ok: boolean }> {
+  let report: Report | null = null;
+  const ok = await runTagged(
+    "vitest.chaos.config.ts",
+    { CHAOS_TASKS: tasks, CHAOS_SEED: seed },
+    "CHAOS",
+    (record) => {
+      report = record as Report;
+    }
+  );
+  return { report, ok };
 }
 
 const started = new Date();
@@ -91,14 +62,6 @@ const lines = [
     ? "Every task ended with exactly the notices expected, and every backbone ended idle."
     : `Tasks that did not end as expected:\n\n${report.failures.map((f) => `- \`${f}\``).join("\n")}`
 ];
-const docPath = path.join(root, "docs/reliability.md");
-const doc = readFileSync(docPath, "utf8");
-const start = doc.indexOf("<!-- chaos:start -->");
-const end = doc.indexOf("<!-- chaos:end -->");
-if (start < 0 || end < 0) throw new Error("docs/reliability.md has no chaos markers");
-writeFileSync(
-  docPath,
-  `${doc.slice(0, start)}<!-- chaos:start -->\n${lines.join("\n")}\n${doc.slice(end)}`
-);
+writeBetweenMarkers(path.join(root, "docs/reliability.md"), "chaos", lines.join("\n"));
 process.stdout.write(`${lines.join("\n")}\n\nWrote the figures into docs/reliability.md.\n`);
 if (!ok) process.exitCode = 1;

@@ -27,15 +27,17 @@ export function noticeMetadata(
   message: MessageLike,
   sources: readonly string[] = ["background-task"]
 ): NoticeMetadata | null {
-  const field = (value: unknown, key: string): unknown =>
-    value && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)[key]
-      : undefined;
   if (message.role !== "user") return null;
-  const stamp = field(field(message.metadata, "turnMetadata"), "backgroundNotice");
-  const source = field(stamp, "source");
-  const taskId = field(stamp, "taskId");
-  const status = field(stamp, "status");
+  // No inner functions: a bundler may wrap them in helpers a page lacks.
+  let stamp: unknown = message.metadata;
+  for (const key of ["turnMetadata", "backgroundNotice"]) {
+    stamp =
+      stamp && typeof stamp === "object" && !Array.isArray(stamp)
+        ? (stamp as Record<string, unknown>)[key]
+        : undefined;
+  }
+  if (!stamp || typeof stamp !== "object") return null;
+  const { source, taskId, status } = stamp as Record<string, unknown>;
   if (typeof source !== "string" || !sources.includes(source)) return null;
   if (typeof taskId !== "string" || typeof status !== "string") return null;
   return { source, taskId, status };

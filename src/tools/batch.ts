@@ -2,7 +2,7 @@
 
 import { tool } from "ai";
 import { z } from "zod";
-import { findAgent, isFailure, type ToolContext, taskText, toolKey } from "./common";
+import { findAgent, isFailure, type ToolContext, taskText, titleOf, toolKey } from "./common";
 import { fail, guard, quoted } from "./envelope";
 
 export function batchTool(context: ToolContext) {
@@ -36,7 +36,7 @@ export function batchTool(context: ToolContext) {
           if (isFailure(text)) return text;
           items.push({
             input: `${instructions}\n\nItem: ${text}`,
-            title: text.length > 80 ? `${text.slice(0, 79)}…` : text
+            title: titleOf(text)
           });
         }
         if (input.delivery !== "each" && input.delivery !== "all") {

@@ -41,6 +41,23 @@ export function taskText(task: unknown, field = "task"): string | ToolFailure {
   return task.trim();
 }
 
+/** The allowed agent and the task text of a call that starts one task (spawn, schedule). */
+export function agentAndTask(
+  context: ToolContext,
+  input: { agent: unknown; task: unknown }
+): { agent: AllowedAgent; task: string } | ToolFailure {
+  const agent = findAgent(context, input.agent);
+  if (isFailure(agent)) return agent;
+  const task = taskText(input.task);
+  if (isFailure(task)) return task;
+  return { agent: agent.entry, task };
+}
+
+/** A task's title for lists and notices: its text, cut to 80 characters. */
+export function titleOf(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
 /** A task id the model passed: refused in the model's own field name when it cannot be one. */
 export function taskIdOf(id: unknown, field = "task_id"): string | ToolFailure {
   if (typeof id !== "string" || id === "" || id.length > MAX_ID_LENGTH || !isWellFormed(id)) {

@@ -2,7 +2,7 @@
 
 import { tool } from "ai";
 import { z } from "zod";
-import { findAgent, isFailure, type ToolContext, taskText, toolKey } from "./common";
+import { agentAndTask, isFailure, type ToolContext, titleOf, toolKey } from "./common";
 import { fail, guard, quoted } from "./envelope";
 
 export function scheduleTool(context: ToolContext) {
@@ -18,10 +18,9 @@ export function scheduleTool(context: ToolContext) {
     }),
     execute: (input, { toolCallId }) =>
       guard(async () => {
-        const agent = findAgent(context, input.agent);
-        if (isFailure(agent)) return agent;
-        const task = taskText(input.task);
-        if (isFailure(task)) return task;
+        const start = agentAndTask(context, input);
+        if (isFailure(start)) return start;
+        const { agent, task } = start;
         if ((input.run_at === undefined) === (input.delay_seconds === undefined)) {
           return fail("invalid_run_at", "give exactly one of run_at and delay_seconds");
         }
@@ -40,9 +39,9 @@ export function scheduleTool(context: ToolContext) {
         }
         const key = toolKey(input.idempotency_key, toolCallId);
         if (isFailure(key)) return key;
-        const started = await context.engine.start(agent.entry.agent, {
+        const started = await context.engine.start(agent.agent, {
           input: task,
-          title: task.length > 80 ? `${task.slice(0, 79)}…` : task,
+          title: titleOf(task),
           idempotencyKey: key,
           runAt
         });

@@ -4,11 +4,11 @@ import { tool } from "ai";
 import { z } from "zod";
 import { DELIVERY_POLICIES, isDeliveryPolicy } from "../engine/status";
 import {
-  findAgent,
+  agentAndTask,
   isFailure,
   MAX_TASK_CHARS,
   type ToolContext,
-  taskText,
+  titleOf,
   toolKey
 } from "./common";
 import { fail, guard, quoted } from "./envelope";
@@ -38,10 +38,9 @@ export function spawnTool(context: ToolContext) {
     }),
     execute: (input, { toolCallId }) =>
       guard(async () => {
-        const agent = findAgent(context, input.agent);
-        if (isFailure(agent)) return agent;
-        const task = taskText(input.task);
-        if (isFailure(task)) return task;
+        const start = agentAndTask(context, input);
+        if (isFailure(start)) return start;
+        const { agent, task } = start;
         if (input.delivery !== undefined && !isDeliveryPolicy(input.delivery)) {
           return fail(
             "unknown_delivery_policy",
@@ -57,9 +56,9 @@ export function spawnTool(context: ToolContext) {
           );
         }
         const expected = input.expected_output?.trim();
-        const started = await context.engine.start(agent.entry.agent, {
+        const started = await context.engine.start(agent.agent, {
           input: expected ? `${task}\n\nExpected output: ${expected}` : task,
-          title: task.length > 80 ? `${task.slice(0, 79)}…` : task,
+          title: titleOf(task),
           idempotencyKey: key,
           ...(input.delivery === undefined ? {} : { delivery: input.delivery }),
           ...(input.after === undefined ? {} : { after: input.after })

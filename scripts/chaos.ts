@@ -3,24 +3,11 @@
 // markers). CHAOS_TASKS (default 500) and CHAOS_SEED (default 1) choose it.
 import os from "node:os";
 import path from "node:path";
+import type { Report } from "../test/chaos/report.ts";
 import { root, runTagged, writeBetweenMarkers } from "./lib.ts";
 
 const tasks = process.env.CHAOS_TASKS ?? "500";
 const seed = process.env.CHAOS_SEED ?? "1";
-
-type Report = {
-  seed: number;
-  tasks: number;
-  faults: number;
-  expected: number;
-  delivered: number;
-  duplicated: number;
-  lost: number;
-  wrongStatus: number;
-  rounds: number;
-  byPoint: Record<string, number>;
-  failures: string[];
-};
 
 async function run(): Promise<{ report: Report | null; ok: boolean }> {
   let report: Report | null = null;

@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
 import type { ChaosTask, ChildInput, ChildName, Env } from "../worker/index";
+import type { Counts, Report } from "./report";
 
 const testEnv = env as unknown as Env & { CHAOS_TASKS?: string; CHAOS_SEED?: string };
 const TOTAL = Number(testEnv.CHAOS_TASKS ?? 10);
@@ -90,17 +91,6 @@ function plan(r: ReturnType<typeof rng>, key: string): Plan {
       return { kind, key, child: "NeverStarts", input: { task } };
   }
 }
-
-type Counts = {
-  tasks: number;
-  faults: number;
-  expected: number;
-  delivered: number;
-  duplicated: number;
-  lost: number;
-  wrongStatus: number;
-  rounds: number;
-};
 
 describe("chaos", () => {
   it(`${TOTAL} tasks, seed ${SEED}: every notice expected is delivered once, and nothing else`, async () => {
@@ -252,7 +242,8 @@ describe("chaos", () => {
       if (jobs.length > 0) failures.push(`round ${round}: backbone not idle (${jobs.length} jobs)`);
       counts.rounds++;
     }
-    console.log(`CHAOS ${JSON.stringify({ seed: SEED, ...counts, byPoint, failures })}`);
+    const report: Report = { seed: SEED, ...counts, byPoint, failures };
+    console.log(`CHAOS ${JSON.stringify(report)}`);
     console.log(
       `chaos: ${counts.tasks} tasks, ${counts.faults} faults injected, ${counts.expected} notices expected, ${counts.delivered} delivered, ${counts.duplicated} duplicated, ${counts.lost} lost, ${counts.wrongStatus} with a wrong status`
     );

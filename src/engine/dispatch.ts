@@ -112,7 +112,10 @@ export class Dispatcher {
    */
   retryDispatch(row: Pick<TaskRow, "id" | "run_id" | "agent" | "input_json">): boolean {
     const done = this.#retries.get(row.id) ?? 0;
-    if (done >= MAX_DISPATCH_RETRIES) return false;
+    if (done >= MAX_DISPATCH_RETRIES) {
+      this.#retries.delete(row.id); // the task fails now: nothing more to count
+      return false;
+    }
     this.#retries.set(row.id, done + 1);
     this.#live.delete(row.id);
     const pause = RETRY_BASE_MS * 2 ** done;

@@ -45,6 +45,8 @@ import {
   checkTitle,
   checkWait,
   deriveTitle,
+  isId,
+  isPlainObject,
   type StartOptions
 } from "./validate";
 
@@ -99,7 +101,7 @@ function decodeCursor(cursor: unknown): { createdAt: number; id: string } {
   try {
     if (typeof cursor !== "string" || cursor.length > 512) throw new Error("not a cursor");
     const [createdAt, id] = JSON.parse(atob(String(cursor))) as [unknown, unknown];
-    if (Number.isFinite(createdAt) && typeof id === "string" && id.length <= 128) {
+    if (Number.isFinite(createdAt) && isId(id)) {
       return { createdAt: createdAt as number, id };
     }
   } catch {
@@ -528,7 +530,7 @@ export class BackgroundEngine {
   }
 
   list(options: ListOptions = {}): ListResult {
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    if (!isPlainObject(options)) {
       throw new InvalidInputError("options", "must be an object: { status, limit, cursor }");
     }
     const limit = options.limit ?? 50;

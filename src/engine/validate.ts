@@ -205,9 +205,14 @@ export function checkAfter(after: unknown, options: ResolvedOptions): string[] {
 /** Ids are strings of at most this many characters (ours are 37 to 38). */
 export const MAX_ID_LENGTH = 128;
 
+/** Whether `id` could be a task or batch id: a well-formed string of 1 to 128 characters. */
+export function isId(id: unknown): id is string {
+  return typeof id === "string" && id.length > 0 && id.length <= MAX_ID_LENGTH && isWellFormed(id);
+}
+
 /** A task or batch id as callers pass it: refused when it cannot be one. */
 export function checkId(id: unknown, field: string): string {
-  if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH || !isWellFormed(id)) {
+  if (!isId(id)) {
     throw new InvalidInputError(
       field,
       `must be an id: a well-formed string of 1 to ${MAX_ID_LENGTH} characters`
@@ -252,7 +257,7 @@ export function checkWait(
   return { taskIds: ids, mode, timeoutMs };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -43,10 +43,8 @@ export function checkTool(context: ToolContext) {
         }
         const taskId = taskIdOf(input.task_id);
         if (isFailure(taskId)) return taskId;
-        if (!context.engine.get(taskId)) {
-          return fail("unknown_task", `no task "${taskId}"; list_background_tasks shows yours`);
-        }
         let timedOut = false;
+        // An unknown id: waitFor refuses it (unknown_task), and refresh finds nothing.
         if (input.wait) {
           const waited = await context.engine.waitFor([taskId], {
             mode: "all",
@@ -55,7 +53,9 @@ export function checkTool(context: ToolContext) {
           timedOut = !waited.done;
         }
         const task = await context.engine.refresh(taskId);
-        if (!task) return fail("unknown_task", `no task "${taskId}"`);
+        if (!task) {
+          return fail("unknown_task", `no task "${taskId}"; list_background_tasks shows yours`);
+        }
         return {
           ok: true as const,
           task_id: task.id,

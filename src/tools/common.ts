@@ -4,7 +4,7 @@
 import type { BackgroundEngine } from "../engine/engine";
 import type { BackgroundTask } from "../engine/ledger";
 import { outputText } from "../engine/notice";
-import { isWellFormed, MAX_ID_LENGTH } from "../engine/validate";
+import { isId, isWellFormed, MAX_ID_LENGTH } from "../engine/validate";
 import { fail, quoted, type ToolFailure } from "./envelope";
 import type { AllowedAgent, ResolvedToolSetOptions } from "./options";
 
@@ -60,7 +60,7 @@ export function titleOf(text: string): string {
 
 /** A task id the model passed: refused in the model's own field name when it cannot be one. */
 export function taskIdOf(id: unknown, field = "task_id"): string | ToolFailure {
-  if (typeof id !== "string" || id === "" || id.length > MAX_ID_LENGTH || !isWellFormed(id)) {
+  if (!isId(id)) {
     return fail(
       "invalid_input",
       `${field} must be a task id (a string of 1 to ${MAX_ID_LENGTH} characters); list_background_tasks shows yours`

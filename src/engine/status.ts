@@ -16,9 +16,6 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 /** Not started yet: due at a time (`scheduled`) or behind dependencies or a batch's cap (`waiting`). */
 export const PENDING_STATUSES = ["scheduled", "waiting"] as const satisfies readonly TaskStatus[];
 
-/** A child is (or may be) working: the backbone watches these. */
-export const OUTSTANDING_STATUSES = ["running"] as const satisfies readonly TaskStatus[];
-
 /** The task has an outcome. `gave_up` is soft: a late real result can still replace it. */
 export const ENDED_STATUSES = [
   "completed",

@@ -140,9 +140,13 @@ export class SlowStarter extends Worker {
   }
 }
 
-/** A child whose start fails: the dispatch itself rejects. */
+/** A child whose start fails: the dispatch itself rejects. Counts the attempts. */
 export class BrokenStart extends Worker {
-  override async startAgentToolRun(): Promise<AgentToolRunInspection> {
+  override async startAgentToolRun(input: unknown): Promise<AgentToolRunInspection> {
+    const task = (input as ChildInput).task;
+    const stats = childCalls.get(task) ?? { calls: 0, startedAt: [], endedAt: [] };
+    stats.calls++;
+    childCalls.set(task, stats);
     throw new Error("cannot start: quota exhausted");
   }
 }

@@ -117,7 +117,8 @@ describe("start", () => {
 
   it("a dispatch that fails becomes a failed task with a notice, never a task stuck running", async () => {
     const p = await parent();
-    const r = started(await p.startTask("BrokenStart", { task: uniqueName("broken") }));
+    const name = uniqueName("broken");
+    const r = started(await p.startTask("BrokenStart", { task: name }));
     const got = await until(
       () => noticesOf(p),
       (n) => n.length > 0
@@ -127,6 +128,23 @@ describe("start", () => {
     const task = await taskOf(p, r.taskId);
     expect(task?.status).toBe("failed");
     expect(task?.error).toContain("dispatch failed");
+    // The dispatch and its three retries, then no more.
+    await sleep(1500);
+    expect((await p.childStats(name)).calls).toBe(4);
+  });
+
+  it("a task cancelled while its refused dispatch waits for a retry is not handed over again", async () => {
+    const p = await parent();
+    const name = uniqueName("broken-cancel");
+    const r = started(await p.startTask("BrokenStart", { task: name }));
+    await until(
+      async () => (await p.childStats(name)).calls,
+      (calls) => calls === 1
+    );
+    expect(await p.cancelTask(r.taskId)).toEqual({ outcome: "cancelled", taskId: r.taskId });
+    await sleep(2500);
+    expect((await p.childStats(name)).calls).toBe(1);
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["cancelled"]);
   });
 
   it("a dispatch that finds the backbone job missing arms it again", async () => {

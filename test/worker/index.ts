@@ -217,7 +217,7 @@ export class TestParent extends BackgroundThink<Env> {
    * submission is stored: a crash point for restart tests. A restarted
    * instance is not held.
    */
-  armHold(mode: "before-submit" | "after-submit"): void {
+  armHold(mode: "before-submit" | "after-submit" | "after-add"): void {
     this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
     this.sql`INSERT OR REPLACE INTO test_flags VALUES ('hold', ${`${mode}:${this.#instance}`})`;
   }
@@ -235,6 +235,14 @@ export class TestParent extends BackgroundThink<Env> {
     const result = await super.submitMessages(...args);
     if (hold === `after-submit:${this.#instance}`) return new Promise(() => {});
     return result;
+  }
+
+  /** A next-turn notice is added with addMessages: the same crash point after it. */
+  override async addMessages(
+    ...args: Parameters<BackgroundThink<Env>["addMessages"]>
+  ): ReturnType<BackgroundThink<Env>["addMessages"]> {
+    await super.addMessages(...args);
+    if (this.#hold() === `after-add:${this.#instance}`) return new Promise(() => {});
   }
 
   async startTask(

@@ -116,6 +116,39 @@ describe("restart", () => {
   });
 });
 
+describe("restart during a next-turn delivery", () => {
+  it("after the notice was added but before it was marked: one notice message, same id", async () => {
+    const name = uniqueName("r-added");
+    const p = await reopen(name);
+    await p.armHold("after-add");
+    const r = started(
+      await p.startTask(
+        "Worker",
+        { task: uniqueName("t"), delayMs: 100 },
+        { delivery: "next-turn" }
+      )
+    );
+    const added = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    expect((await taskOf(p, r.taskId))?.notices[0]?.deliveredAt).toBeNull();
+    const id = (await transcriptOf(p)).find((m) => m.role === "user")?.id;
+    await abortAllDurableObjects();
+    const after = await reopen(name);
+    await until(
+      async () => (await taskOf(after, r.taskId))?.notices[0]?.deliveredAt ?? null,
+      (d) => d !== null,
+      20_000
+    );
+    // The retry added the same message (same id, derived from the stored secret): still one.
+    const users = (await transcriptOf(after)).filter((m) => m.role === "user");
+    expect(users.map((m) => m.id)).toEqual([id]);
+    expect(added.map((n) => n.status)).toEqual(["completed"]);
+    expect((await noticesOf(after)).map((n) => n.status)).toEqual(["completed"]);
+  });
+});
+
 describe("a child restarted while its run is on the way", () => {
   it("a never-starting child restarted twice mid-dispatch is given up as lost, not failed", async () => {
     const p = await getAgentByName(testEnv.ChaosParent, uniqueName("twice"));

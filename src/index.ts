@@ -1,26 +1,14 @@
 // agents-background: background (detached) sub-agent runs for the Agents SDK.
 
+// The task board.
 export { type AuthorizeResult, isLocalRequest } from "./board/access";
 export { BOARD_HEADER } from "./board/api";
 export type { BoardTask } from "./board/view";
-export {
-  isBackgroundNotice,
-  type NoticeMetadata,
-  noticeMetadata,
-  withoutBackgroundNotices
-} from "./client/transcript";
-export type { NoticeMessageMetadata } from "./engine/delivery";
-export type { ChildClass } from "./engine/dispatch";
-export type {
-  BatchResult,
-  CancelResult,
-  ListOptions,
-  ListResult,
-  StartResult,
-  WaitOptions,
-  WaitResult
-} from "./engine/engine";
-export { BackgroundEngine } from "./engine/engine";
+export { isBackgroundNotice, withoutBackgroundNotices } from "./client/transcript";
+
+// What `this.background` takes and gives.
+export type { BackgroundTasks } from "./engine/engine";
+// Errors.
 export {
   BackgroundError,
   type BackgroundErrorCode,
@@ -31,13 +19,7 @@ export {
   UnknownAgentError,
   UnknownTaskError
 } from "./engine/errors";
-export type {
-  BackgroundBatch,
-  BackgroundTask,
-  BatchDelivery,
-  Delivery,
-  NoticeState
-} from "./engine/ledger";
+// Notices: their text, and how a client tells them apart.
 export {
   type BackgroundNotice,
   type BatchNotice,
@@ -46,16 +28,41 @@ export {
   type FinishNotice,
   type TaskNotice
 } from "./engine/notice";
+// Options, validated once per class.
 export { type BackgroundOptions, DEFAULT_OPTIONS } from "./engine/options";
 export {
+  type DeliveryPolicy,
+  type DeliveryState,
   type GiveUpReason,
   type NoticeSlot,
+  type RerunPolicy,
   TASK_STATUSES,
   type TaskStatus
 } from "./engine/status";
-export type { BatchOptions, DeliveryOption, StartOptions } from "./engine/validate";
+export type {
+  BackgroundBatch,
+  BackgroundTask,
+  BatchOptions,
+  BatchResult,
+  CancelResult,
+  ChildClass,
+  Delivery,
+  DeliveryOption,
+  ListOptions,
+  ListResult,
+  NoticeState,
+  RetryDeliveryResult,
+  StartManyItem,
+  StartOptions,
+  StartResult,
+  WaitOptions,
+  WaitResult
+} from "./engine/types";
+// Hosts: extend one instead of Think or Agent.
 export { BackgroundAgent } from "./hosts/agent";
+export type { BackgroundHost } from "./hosts/shell";
 export { BackgroundThink } from "./hosts/think";
+// The model's tools.
 export { TOOL_ERROR_CODES, type ToolErrorCode, type ToolFailure } from "./tools/envelope";
 export {
   type AllowedAgent,
@@ -64,3 +71,4 @@ export {
   type ToolSetOptions
 } from "./tools/options";
 export { backgroundTools } from "./tools/tool-set";
+export { type NoticeMessageMetadata, type NoticeMetadata, noticeMetadata } from "./wire/notice";

@@ -1,7 +1,7 @@
 // The board's HTTP surface under an agent's URL (…/background/…): the page,
 // the JSON API and drill-in. Every route passes the host's authorize hook.
 
-import type { BackgroundEngine } from "../engine/engine";
+import type { BackgroundTasks } from "../engine/engine";
 import { BackgroundError } from "../engine/errors";
 import { isTaskStatus, TASK_STATUSES, type TaskStatus } from "../engine/status";
 import { type AuthorizeResult, checkAccess } from "./access";
@@ -9,7 +9,7 @@ import { boardPage } from "./page";
 import { boardTask } from "./view";
 
 export type BoardHost = {
-  readonly background: BackgroundEngine;
+  readonly background: BackgroundTasks;
   authorizeBackground(request: Request): AuthorizeResult | Promise<AuthorizeResult>;
 };
 

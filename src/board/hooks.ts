@@ -3,7 +3,7 @@
 // overrides; the logic lives here once.
 
 import type { Connection, ConnectionContext } from "agents";
-import type { BackgroundEngine } from "../engine/engine";
+import type { BackgroundTasks } from "../engine/engine";
 import { logError } from "../engine/host";
 import { type AuthorizeResult, checkAccess } from "./access";
 import { boardTask } from "./view";
@@ -14,7 +14,7 @@ export const BOARD_TAG = "background-board";
 type BoardConnectionState = { backgroundBoard?: boolean };
 
 type LiveHost = {
-  readonly background: BackgroundEngine;
+  readonly background: BackgroundTasks;
   authorizeBackground(request: Request): AuthorizeResult | Promise<AuthorizeResult>;
   getConnections(tag?: string): Iterable<Connection>;
 };

@@ -1,8 +1,8 @@
 // The board's view of a task: what the JSON API returns and what live
 // updates push. Plain data; the page renders every field as text.
 
-import type { BackgroundTask } from "../engine/ledger";
 import { outputText } from "../engine/notice";
+import type { BackgroundTask } from "../engine/types";
 
 const OUTCOME_PREVIEW_CHARS = 400;
 

@@ -1,8 +1,7 @@
 // Client entry point: safe to import in a browser bundle (no server code).
 export {
   DEFAULT_NOTICE_SOURCE,
-  isBackgroundNotice,
   type NoticeMetadata,
-  noticeMetadata,
-  withoutBackgroundNotices
-} from "./transcript";
+  noticeMetadata
+} from "../wire/notice";
+export { isBackgroundNotice, withoutBackgroundNotices } from "./transcript";

@@ -4,10 +4,13 @@
 import { Think } from "@cloudflare/think";
 import { tool, type UIMessage } from "ai";
 import { z } from "zod";
-import { isLocalRequest } from "../board/access";
-import type { ListResult, StartResult } from "../engine/engine";
-import { BackgroundThink } from "../hosts/think";
-import { backgroundTools } from "../tools/tool-set";
+import {
+  BackgroundThink,
+  backgroundTools,
+  isLocalRequest,
+  type ListResult,
+  type StartResult
+} from "../index";
 import { demoModel, type ModelEnv } from "./model";
 import { assistantScript, IMPORT_BATCHES, importerScript, researcherScript } from "./scripts";
 

@@ -1,9 +1,23 @@
 // The backbone: one scheduled job per parent, armed while anything is
-// running, owed or scheduled, and none otherwise. It decides when the next
-// tick is; the engine decides what a tick does.
+// running, owed or scheduled, and none otherwise; and what one tick does.
+// A tick inspects only the runs no live fast path follows (or whose child
+// has not yet reported them, or whose budget is due), a few at a time, so
+// its cost does not grow with the runs the fast path already covers.
 
 import { cadenceDelayMs, nextTickAt } from "./cadence";
 import { BACKBONE_CALLBACK, type EngineContext, logError } from "./host";
+import type { TaskRow } from "./rows";
+
+/** What a tick asks of the engine around it. */
+export type TickPorts = {
+  isLive(runId: string): boolean;
+  watch(row: TaskRow, now: number): Promise<void>;
+  promote(): Promise<number>;
+  flush(): Promise<void>;
+};
+
+/** Inspections in flight at once during a tick. */
+const TICK_CONCURRENCY = 8;
 
 export class Backbone {
   readonly #c: EngineContext;
@@ -15,9 +29,34 @@ export class Backbone {
     this.#c = context;
   }
 
-  /** The armed job has fired and is being consumed. */
-  consumed(): void {
-    this.#armed = null;
+  /**
+   * Inspect what needs it, start what is due, deliver what is owed, and arm
+   * the next tick. Runs inside the alarm handler (beside the chat's own
+   * queue), so its inspections run a few at a time, each bounded.
+   */
+  async tick(payload: { step?: number } | undefined, ports: TickPorts): Promise<void> {
+    this.#armed = null; // the armed job has fired
+    const { ledger } = this.#c;
+    const now = Date.now();
+    const due = ledger.tasks
+      .runningRefs()
+      .filter((ref) => ref.confirmed === 0 || ref.budget_at <= now || !ports.isLive(ref.run_id));
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < due.length; i = next++) {
+        const ref = due[i];
+        const row = ref ? ledger.tasks.get(ref.id) : undefined;
+        if (row?.status !== "running") continue;
+        await ports
+          .watch(row, now)
+          .catch((error: unknown) => logError(`inspecting ${row.id} failed`, error));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TICK_CONCURRENCY, due.length) }, worker));
+    const started = await ports.promote();
+    await ports.flush();
+    const step = typeof payload?.step === "number" ? payload.step + 1 : 1;
+    await this.arm({ reset: started > 0, step });
   }
 
   /**
@@ -34,14 +73,14 @@ export class Backbone {
   async #armNow(opts: { reset: boolean; step?: number }): Promise<void> {
     const { host, ledger, options } = this.#c;
     if (this.#armed === undefined) this.#armed = await this.#readArmed();
-    if (opts.reset && this.#armed && !(await host.getScheduleById(this.#armed.id))) {
+    if (opts.reset && this.#armed && !(await host.agent.getScheduleById(this.#armed.id))) {
       this.#armed = null; // cancelled behind our back: armed again below
     }
-    const watching = ledger.countRunning() > 0 || ledger.countUndelivered() > 0;
-    const runAt = ledger.earliestRunAt();
+    const watching = ledger.tasks.countRunning() > 0 || ledger.notices.countOwed() > 0;
+    const runAt = ledger.tasks.earliestRunAt();
     if (!watching && runAt === null) {
       if (this.#armed) {
-        await host.cancelSchedule(this.#armed.id);
+        await host.agent.cancelSchedule(this.#armed.id);
         this.#armed = null;
       }
       return;
@@ -55,39 +94,30 @@ export class Backbone {
     };
     // Scheduled tasks alone need no polling: only their start time.
     const delay = watching ? cadenceDelayMs(cadence, step) : Number.POSITIVE_INFINITY;
-    const deadlines = this.#deadlines();
+    const deadlines: number[] = [];
+    // Nulls alone never hurry the cadence; only budgets, the grace end of an
+    // attempt that used up its tolerance, a lapsing claim or backoff, and a
+    // scheduled start do.
+    const deadline = ledger.tasks.nextDeadline(options.nullTolerance, options.lostGraceMs);
+    if (deadline !== null) deadlines.push(deadline);
+    const retry = ledger.notices.earliestRetry();
+    if (retry !== null) deadlines.push(retry + 1);
     if (runAt !== null) deadlines.push(runAt);
     const at = nextTickAt(now, delay, deadlines);
     // An armed job that fires no later than wanted is kept: one job, never two.
     if (this.#armed && this.#armed.at <= at) return;
-    if (this.#armed) await host.cancelSchedule(this.#armed.id);
-    const job = await host.schedule(new Date(at), BACKBONE_CALLBACK, { step });
+    if (this.#armed) await host.agent.cancelSchedule(this.#armed.id);
+    const job = await host.agent.schedule(new Date(at), BACKBONE_CALLBACK, { step });
     this.#armed = { id: job.id, at };
-  }
-
-  /** Deadlines the next tick must not sleep past: budgets, lost-grace ends, lapsing claims. */
-  #deadlines(): number[] {
-    const { ledger, options } = this.#c;
-    const deadlines: number[] = [];
-    for (const row of ledger.running()) {
-      const started = row.started_at ?? row.created_at;
-      deadlines.push(started + row.budget_ms);
-      // Nulls alone never hurry the cadence; only a task that has used up its
-      // tolerance and waits out the grace time has a deadline.
-      if (row.null_streak >= options.nullTolerance) deadlines.push(started + options.lostGraceMs);
-    }
-    const lease = ledger.earliestLeaseEnd();
-    if (lease !== null) deadlines.push(lease + 1);
-    return deadlines;
   }
 
   /** The backbone jobs in storage (first use after a start): keep the earliest. */
   async #readArmed(): Promise<{ id: string; at: number } | null> {
     const { host } = this.#c;
-    const jobs = (await host.listSchedules())
+    const jobs = (await host.agent.listSchedules())
       .filter((job) => job.callback === BACKBONE_CALLBACK)
       .sort((a, b) => a.time - b.time);
-    for (const extra of jobs.slice(1)) await host.cancelSchedule(extra.id);
+    for (const extra of jobs.slice(1)) await host.agent.cancelSchedule(extra.id);
     const first = jobs[0];
     return first ? { id: first.id, at: first.time * 1000 } : null;
   }

@@ -1,202 +1,287 @@
-// Delivery: each notice slot reaches the host exactly once, by its policy.
+// Delivery: every notice slot reaches the host exactly once, by its policy,
+// with a timeout on every call and a bounded number of attempts.
 //
-// The invariant: a slot is delivered only by the attempt that holds its claim
-// (a compare-and-set with a lease), through a call that is idempotent on the
-// slot's own key (`submitMessages` keys, `addMessages` message ids), and is
-// then marked delivered. A crash anywhere in between is repaired by the next
-// attempt, which repeats the same idempotent call.
+// Notices that start a model turn go out in groups: when several are ready
+// while the chat is busy (a turn running, or our last group's turn not yet
+// begun), they wait and then go together, so the model takes one turn over
+// them. Each notice keeps its own message and stamp. A group is fixed in the
+// ledger before it is sent and resent as it was, under its own key, so a
+// crash or a failed attempt never splits, merges or repeats a notice.
 
 import type { UIMessage } from "ai";
-import { NOTICE_STAMP } from "../client/transcript";
-import { type EngineContext, errorText, isChatHost, logError } from "./host";
-import { digestKey, noticeKey, noticeMessageId } from "./keys";
-import { type BackgroundBatch, type NoticeRow, toTask } from "./ledger";
-import { type BackgroundNotice, digestText } from "./notice";
-import type { NoticeSlot } from "./status";
+import { type NoticeFacts, stampNotice } from "../wire/notice";
+import { type EngineContext, errorText, logError, withTimeout } from "./host";
+import { groupKey, newGroupId, noticeKey, noticeMessageId } from "./keys";
+import type { NoticeTarget } from "./ledger";
+import { type BackgroundNotice, defaultNoticeText, digestText } from "./notice";
+import { MAX_DELIVERY_BACKOFF_MS } from "./options";
+import { type NoticeRow, toBatch, toTask } from "./rows";
 
-/** What a notice message says about itself. */
-type NoticeFacts = {
-  source: string;
-  taskId: string;
-  status: string;
-  /** For a batch or a digest: every task the message reports. */
-  taskIds?: string[];
-};
-
-/**
- * Metadata carried on every notice message: the facts, readable at the top,
- * and the same facts under Think's server-only `turnMetadata` key, which Think
- * strips from every message a client sends. Only that copy proves a notice.
- */
-export type NoticeMessageMetadata = NoticeFacts & {
-  turnMetadata: { [NOTICE_STAMP]: NoticeFacts };
-};
+/** The longest the chat counts as busy on our word alone (a turn we never saw end). */
+const HOLD_CAP_MS = 30_000;
+/** Notices delivered one by one (callbacks, next-turn) per pass. */
+const SINGLES_PER_PASS = 50;
 
 export class Delivery {
   readonly #c: EngineContext;
   readonly #afterDelivery: () => Promise<void>;
-  /** Turns running now (Think hosts): next-turn and digest notices wait for them. */
-  readonly #turns = new Set<string>();
+  /** Turns running now, and our submitted groups whose turn has not begun. */
+  readonly #turns = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #awaiting = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Turns that already ended, so a late `awaiting` never waits for one. */
+  readonly #ended = new Set<string>();
+  #groupInFlight = false;
 
   constructor(context: EngineContext, afterDelivery: () => Promise<void>) {
     this.#c = context;
     this.#afterDelivery = afterDelivery;
   }
 
+  get #busy(): boolean {
+    return this.#groupInFlight || this.#turns.size > 0 || this.#awaiting.size > 0;
+  }
+
   turnStarted(requestId: string): void {
-    this.#turns.add(requestId);
+    this.#clear(this.#awaiting, requestId);
+    this.#hold(this.#turns, requestId);
   }
 
   /** A turn ended: notices held for it go out now. */
   async turnEnded(requestId: string): Promise<void> {
-    this.#turns.delete(requestId);
-    if (this.#turns.size === 0) await this.deliverPending();
+    this.#clear(this.#turns, requestId);
+    this.#clear(this.#awaiting, requestId);
+    this.#ended.add(requestId);
+    const oldest = this.#ended.values().next().value;
+    if (this.#ended.size > 100 && oldest !== undefined) this.#ended.delete(oldest);
+    await this.flush();
   }
 
-  get #turnRunning(): boolean {
-    return this.#turns.size > 0;
-  }
-
-  /** Deliver every owed notice whose claim is free. */
-  async deliverPending(): Promise<void> {
-    for (const notice of this.#c.ledger.deliverableNotices(Date.now())) {
-      await this.deliver(notice.task_id, notice.slot);
-    }
-  }
-
-  /** Deliver one slot if it is owed and free. */
-  async deliver(subjectId: string, slot: NoticeSlot): Promise<void> {
-    const { ledger, options, instanceId } = this.#c;
-    const row = ledger.notice(subjectId, slot);
-    if (!row || row.delivered_at !== null) return;
-    if (row.policy === "digest") {
-      await this.#deliverDigest();
-      return;
-    }
-    if (row.policy === "next-turn" && this.#turnRunning) return; // held until the turn ends
-    if (!ledger.claimNotice(subjectId, slot, Date.now(), options.deliveryLeaseMs, instanceId))
-      return;
-    try {
-      const submissionId = await this.#send(row);
-      ledger.markDelivered(subjectId, slot, Date.now(), submissionId);
-    } catch (error) {
-      // Keep the claim until its lease lapses; the backbone tries again then.
-      ledger.recordDeliveryError(subjectId, slot, errorText(error));
-      logError(`delivering ${slot} of ${subjectId} failed`, error);
-    }
-    await this.#afterDelivery();
-  }
-
-  /** Send one claimed notice by its policy. Returns the submission id, if any. */
-  async #send(row: NoticeRow): Promise<string | null> {
-    const { host } = this.#c;
-    const notice = this.#notice(row);
-    if (!notice) return null;
-    if (row.policy === "silent") return null;
-    const key = noticeKey(row.task_id, row.slot);
-    if (row.policy === "callback") {
-      if (notice.slot === "batch" || notice.task.delivery.kind !== "callback") return null;
-      const name = notice.task.delivery.method;
-      const method = (host as unknown as Record<string, unknown>)[name];
-      if (typeof method !== "function") throw new Error(`onFinish method "${name}" is missing`);
-      await (method as (n: unknown) => unknown).call(host, { ...notice, idempotencyKey: key });
-      return null;
-    }
-    const text = host.renderBackgroundNotice(notice);
-    if (text === "" || !isChatHost(host)) return null;
-    const message = this.#message(
-      await noticeMessageId(this.#c.ledger.messageSecret(), row.task_id, row.slot),
-      text,
-      this.#metadata(notice)
+  #hold(map: Map<string, ReturnType<typeof setTimeout>>, id: string): void {
+    this.#clear(map, id);
+    map.set(
+      id,
+      setTimeout(() => {
+        map.delete(id);
+        this.flush().catch((error: unknown) => logError("delivering held notices failed", error));
+      }, HOLD_CAP_MS)
     );
-    if (row.policy === "next-turn") {
-      // Added to the history without a turn; the next user message comes after it.
-      await host.addMessages([message]);
-      return null;
-    }
-    const submitted = await host.submitMessages([message], { idempotencyKey: key });
-    return submitted.submissionId;
+  }
+
+  #clear(map: Map<string, ReturnType<typeof setTimeout>>, id: string): void {
+    const timer = map.get(id);
+    if (timer !== undefined) clearTimeout(timer);
+    map.delete(id);
   }
 
   /**
-   * Digest policy: every digest notice owed when no turn is running goes out
-   * as one message, one turn. An unfinished digest (cut short by a restart) is
-   * sent again with the same key and the same notices.
+   * Deliver what is owed and free now: callbacks and next-turn notices one
+   * by one, and, when the chat is not busy, the next group of notices that
+   * start a turn. Safe to call from anywhere, any number of times: claims
+   * decide who sends what.
    */
-  async #deliverDigest(): Promise<void> {
-    const { host, ledger, options, instanceId } = this.#c;
-    if (this.#turnRunning) return; // held until the turn ends
-    const claimed = ledger.claimDigest(
+  async flush(): Promise<void> {
+    const { ledger, host } = this.#c;
+    const now = Date.now();
+    const chatFree = host.chat !== null && !this.#busy;
+    const singles = ledger.notices.owed(
+      now,
+      chatFree ? ["callback", "next-turn"] : ["callback"],
+      SINGLES_PER_PASS
+    );
+    const work = singles.map((row) => this.#deliverOne(row));
+    if (chatFree && ledger.notices.hasOwedTurn(now)) work.push(this.#deliverGroup());
+    await Promise.all(work);
+  }
+
+  /** A callback or a next-turn notice, alone. */
+  async #deliverOne(row: NoticeRow): Promise<void> {
+    const { ledger, options, instanceId, host } = this.#c;
+    const attempt = ledger.notices.claimOne(
+      row.task_id,
+      row.slot,
       Date.now(),
       options.deliveryLeaseMs,
-      instanceId,
-      crypto.randomUUID()
+      instanceId
     );
-    if (!claimed) return;
+    if (attempt === null) return;
+    const target = { subjectId: row.task_id, slot: row.slot };
     try {
-      const notices = claimed.notices.flatMap((row) => {
-        const notice = this.#notice(row);
-        return notice ? [notice] : [];
-      });
-      const parts = notices.map((n) => host.renderBackgroundNotice(n)).filter((t) => t !== "");
-      let submissionId: string | null = null;
-      const first = notices[0];
-      if (parts.length > 0 && first && isChatHost(host)) {
-        const metadata = {
-          ...this.#metadata(first),
-          taskIds: notices.map((n) => (n.slot === "batch" ? n.batch.id : n.task.id))
-        };
-        const message = this.#message(`bg-digest-${claimed.digestId}`, digestText(parts), metadata);
-        const submitted = await host.submitMessages([message], {
-          idempotencyKey: digestKey(claimed.digestId)
-        });
-        submissionId = submitted.submissionId;
+      const notice = this.#notice(row);
+      if (notice && row.policy === "callback" && notice.slot !== "batch") {
+        const method = notice.task.delivery.kind === "callback" ? notice.task.delivery.method : "";
+        const call = host.callback(method);
+        if (!call) throw new Error(`onFinish method "${method}" is missing on ${host.name}`);
+        const key = noticeKey(row.task_id, row.slot);
+        await withTimeout(
+          Promise.resolve(call({ ...notice, idempotencyKey: key })),
+          options.deliveryTimeoutMs,
+          `onFinish "${method}"`
+        );
+      } else if (notice && row.policy === "next-turn" && host.chat) {
+        const message = await this.#message(row, notice);
+        // Added to the history without a turn; the next user message comes after it.
+        if (message) {
+          await withTimeout(host.chat.add([message]), options.deliveryTimeoutMs, "adding a notice");
+        }
       }
-      ledger.markDigestDelivered(claimed.digestId, Date.now(), submissionId);
+      ledger.notices.markDelivered(target, Date.now(), null);
     } catch (error) {
-      logError(`delivering digest ${claimed.digestId} failed`, error);
+      this.#failed(target, attempt, error);
     }
     await this.#afterDelivery();
+  }
+
+  /** The next group of notices that start a turn, in one submission. */
+  async #deliverGroup(): Promise<void> {
+    const { ledger, options, instanceId, host } = this.#c;
+    if (this.#groupInFlight || !host.chat) return;
+    this.#groupInFlight = true;
+    try {
+      const claimed = ledger.notices.claimGroup(
+        Date.now(),
+        options.deliveryLeaseMs,
+        instanceId,
+        newGroupId(),
+        options.maxNoticesPerTurn
+      );
+      if (!claimed) return;
+      const target = { groupId: claimed.groupId };
+      const attempt = Math.max(...claimed.members.map((m) => m.attempts));
+      try {
+        const messages = await this.#groupMessages(claimed.groupId, claimed.members);
+        let submissionId: string | null = null;
+        if (messages.length > 0) {
+          const only = claimed.members.length === 1 ? claimed.members[0] : undefined;
+          const key =
+            only && only.policy === "react"
+              ? noticeKey(only.task_id, only.slot)
+              : groupKey(claimed.groupId);
+          const submitted = await withTimeout(
+            host.chat.submit(messages, key),
+            options.deliveryTimeoutMs,
+            "submitting notices"
+          );
+          submissionId = submitted.submissionId;
+          if (submitted.accepted && !this.#ended.has(submissionId)) {
+            this.#hold(this.#awaiting, submissionId);
+          }
+        }
+        ledger.notices.markDelivered(target, Date.now(), submissionId);
+      } catch (error) {
+        this.#failed(target, attempt, error);
+      }
+    } finally {
+      this.#groupInFlight = false;
+    }
+    await this.#afterDelivery();
+  }
+
+  /** One message per notice that reacts, and one merged message for the digest notices. */
+  async #groupMessages(groupId: string, members: NoticeRow[]): Promise<UIMessage[]> {
+    const messages: UIMessage[] = [];
+    const digest: { facts: NoticeFacts; text: string }[] = [];
+    for (const row of members) {
+      const notice = this.#notice(row);
+      if (!notice) continue;
+      if (row.policy === "digest") {
+        const text = this.#render(notice);
+        if (text !== "") digest.push({ facts: this.#facts(notice), text });
+        continue;
+      }
+      const message = await this.#message(row, notice);
+      if (message) messages.push(message);
+    }
+    const first = digest[0];
+    if (first) {
+      const facts = {
+        ...first.facts,
+        taskIds: digest.flatMap((d) => d.facts.taskIds ?? [d.facts.taskId])
+      };
+      messages.push(
+        this.#uiMessage(`bg-digest-${groupId}`, digestText(digest.map((d) => d.text)), facts)
+      );
+    }
+    return messages;
+  }
+
+  /** A notice's own message, stable across retries; null when its text is empty. */
+  async #message(row: NoticeRow, notice: BackgroundNotice): Promise<UIMessage | null> {
+    const text = this.#render(notice);
+    if (text === "") return null;
+    const id = await noticeMessageId(this.#c.ledger.messageSecret(), row.task_id, row.slot);
+    return this.#uiMessage(id, text, this.#facts(notice));
+  }
+
+  #uiMessage(id: string, text: string, facts: NoticeFacts): UIMessage {
+    return { id, role: "user", parts: [{ type: "text", text }], metadata: stampNotice(facts) };
+  }
+
+  /** The host's text for a notice; a renderer that throws never blocks a delivery. */
+  #render(notice: BackgroundNotice): string {
+    try {
+      return this.#c.host.render(notice);
+    } catch (error) {
+      logError("renderBackgroundNotice threw; the default text is sent", error);
+      return defaultNoticeText(notice);
+    }
+  }
+
+  /** A failed attempt: back off and try again, or, after the last one, fail for good. */
+  #failed(target: NoticeTarget, attempt: number, error: unknown): void {
+    const { ledger, options } = this.#c;
+    const now = Date.now();
+    const last = attempt >= options.maxDeliveryAttempts;
+    const pause = Math.min(options.deliveryRetryMs * 2 ** (attempt - 1), MAX_DELIVERY_BACKOFF_MS);
+    ledger.notices.recordFailure(target, errorText(error), now, last ? null : now + pause);
+    const what =
+      "groupId" in target ? `group ${target.groupId}` : `${target.slot} of ${target.subjectId}`;
+    logError(
+      last
+        ? `delivering ${what} failed ${attempt} times; it is marked failed (retryDelivery retries it)`
+        : `delivering ${what} failed (attempt ${attempt}); retrying in ${pause} ms`,
+      error
+    );
   }
 
   #notice(row: NoticeRow): BackgroundNotice | null {
     const { ledger, options } = this.#c;
     if (row.slot === "batch") {
-      const batchRow = ledger.batch(row.task_id);
-      if (!batchRow) return null;
-      const tasks = ledger.batchTasks(batchRow.id).map((t) => toTask(t, ledger.notices(t.id)));
-      const batch: BackgroundBatch = {
-        id: batchRow.id,
-        agent: batchRow.agent,
-        instructions: batchRow.instructions,
-        maxConcurrency: batchRow.max_concurrency,
-        delivery: batchRow.delivery,
-        createdAt: batchRow.created_at,
-        endedAt: batchRow.ended_at,
-        taskIds: tasks.map((t) => t.id)
+      const batch = ledger.batches.get(row.task_id);
+      if (!batch) return null;
+      const rows = ledger.batches.tasks(batch.id);
+      const notices = ledger.notices.ofMany(rows.map((t) => t.id));
+      const tasks = rows.map((t) => toTask(t, notices.get(t.id) ?? []));
+      return {
+        slot: "batch",
+        status: "ended",
+        batch: toBatch(
+          batch,
+          tasks.map((t) => t.id)
+        ),
+        source: batch.source,
+        tasks,
+        maxChars: options.noticeMaxChars
       };
-      return { slot: "batch", status: "ended", batch, tasks, maxChars: options.noticeMaxChars };
     }
-    const taskRow = ledger.task(row.task_id);
-    if (!taskRow || row.status === "ended") return null;
+    const task = ledger.tasks.get(row.task_id);
+    if (!task || row.status === "ended") return null;
     return {
       slot: row.slot,
       status: row.status,
-      task: toTask(taskRow, ledger.notices(row.task_id)),
+      task: toTask(task, ledger.notices.of(row.task_id)),
       maxChars: options.noticeMaxChars
     };
   }
 
-  #metadata(notice: BackgroundNotice): NoticeFacts {
+  #facts(notice: BackgroundNotice): NoticeFacts {
     if (notice.slot === "batch") {
-      const source = this.#c.ledger.batch(notice.batch.id)?.source ?? this.#c.options.source;
-      return { source, taskId: notice.batch.id, status: "ended", taskIds: notice.batch.taskIds };
+      return {
+        source: notice.source,
+        taskId: notice.batch.id,
+        status: "ended",
+        taskIds: notice.batch.taskIds
+      };
     }
     return { source: notice.task.source, taskId: notice.task.id, status: notice.status };
-  }
-
-  #message(id: string, text: string, facts: NoticeFacts): UIMessage {
-    const metadata: NoticeMessageMetadata = { ...facts, turnMetadata: { [NOTICE_STAMP]: facts } };
-    return { id, role: "user", parts: [{ type: "text", text }], metadata };
   }
 }

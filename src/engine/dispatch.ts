@@ -1,16 +1,17 @@
 // Dispatch: hand a run to the child without awaiting it, keep the floating
 // promise with waitUntil (the fast path), and ask children how their runs are.
 
-import type { AgentToolRunInspection, RunAgentToolResult, SubAgentClass } from "agents";
-import { type EngineContext, logError } from "./host";
-import type { TaskRow } from "./ledger";
+import type { AgentToolRunInspection, RunAgentToolResult } from "agents";
+import { type EngineContext, logError, withTimeout } from "./host";
+import type { TaskRow } from "./rows";
+import type { ChildClass } from "./types";
 
-/** A child class the engine may run: what `runAgentTool` accepts. */
-export type ChildClass = SubAgentClass;
+/** What dispatch needs of a task: which child, which run, what input. */
+export type RunRef = Pick<TaskRow, "id" | "run_id" | "agent" | "input_json">;
 
 type ChildStub = {
   startAgentToolRun(input: unknown, options: { runId: string }): Promise<unknown>;
-  getMessages(): Promise<unknown[]>;
+  getMessages(): Promise<{ role: string }[]>;
   inspectAgentToolRun(
     runId: string,
     options?: { reconcile?: boolean }
@@ -21,6 +22,16 @@ type ChildStub = {
 export type RunSettlement =
   | { result: RunAgentToolResult; error: null }
   | { result: null; error: unknown };
+
+/**
+ * What a child said of a run: its record, no record (`none`: not yet, or
+ * never), or nothing at all because asking failed (`error`): an RPC that
+ * throws is not a `null`, and never counts toward giving a run up as lost.
+ */
+export type Inspection =
+  | { kind: "seen"; run: AgentToolRunInspection }
+  | { kind: "none" }
+  | { kind: "error"; error: unknown };
 
 /**
  * The SDK finds a child by class name (`ctx.exports[name]`). After a restart
@@ -35,19 +46,24 @@ function classNamed(name: string): ChildClass {
 /** Retries of a rejected dispatch, after 250 ms, 500 ms, 1 s. */
 const MAX_DISPATCH_RETRIES = 3;
 const RETRY_BASE_MS = 250;
+/** One inspection RPC, and the pauses before asking again after one throws. */
+const INSPECT_TIMEOUT_MS = 5000;
+const INSPECT_RETRY_PAUSES_MS = [50, 250];
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class Dispatcher {
   readonly #c: EngineContext;
-  readonly #onSettled: (taskId: string, settlement: RunSettlement) => Promise<void>;
-  /** Tasks whose `runAgentTool` promise is alive in this instance, by attach. */
-  readonly #live = new Map<string, symbol>();
-  /** How many times each task's rejected dispatch was retried in this instance. */
+  readonly #onSettled: (ref: RunRef, settlement: RunSettlement) => Promise<void>;
+  /** Runs whose `runAgentTool` promise is alive in this instance. */
+  readonly #live = new Set<string>();
+  /** How many times each run's rejected dispatch was retried in this instance. */
   readonly #retries = new Map<string, number>();
   readonly #classes = new Map<string, ChildClass>();
 
   constructor(
     context: EngineContext,
-    onSettled: (taskId: string, settlement: RunSettlement) => Promise<void>
+    onSettled: (ref: RunRef, settlement: RunSettlement) => Promise<void>
   ) {
     this.#c = context;
     this.#onSettled = onSettled;
@@ -57,8 +73,8 @@ export class Dispatcher {
     this.#classes.set(Child.name, Child);
   }
 
-  isLive(taskId: string): boolean {
-    return this.#live.has(taskId);
+  isLive(runId: string): boolean {
+    return this.#live.has(runId);
   }
 
   /**
@@ -66,40 +82,38 @@ export class Dispatcher {
    * signal: the run must outlive this turn. The same runId never starts a
    * second child turn. Every settlement of the promise is reported.
    *
-   * On recovery (`ensureStarted`), a child with no record of the run never
-   * received it (the restart cut the dispatch short), and the SDK would only
-   * wait on it: so the run is handed to the child first. The child's start is
-   * idempotent by runId.
+   * On recovery, a child with no record of the run never received it (a
+   * restart cut the dispatch short), and the SDK would only wait on it: so
+   * the run is handed to the child first. The child's start is idempotent by
+   * runId.
    */
-  attach(
-    row: Pick<TaskRow, "id" | "run_id" | "agent" | "input_json">,
-    ensureStarted: boolean
-  ): void {
-    if (this.#live.has(row.id)) return;
-    const Child = this.#classFor(row.agent);
-    const input: unknown = JSON.parse(row.input_json);
-    const token = Symbol(row.id);
-    this.#live.set(row.id, token);
+  attach(ref: RunRef, recovering: boolean): void {
+    if (this.#live.has(ref.run_id)) return;
+    const Child = this.#classFor(ref.agent);
+    const input: unknown = JSON.parse(ref.input_json);
+    this.#live.add(ref.run_id);
     const run = (async (): Promise<RunAgentToolResult> => {
-      if (ensureStarted && (await this.inspect(row, false)) === null) {
-        const child = (await this.#c.host.dynamicAgents.get(
+      if (recovering && (await this.inspect(ref, true)).kind === "none") {
+        const child = (await this.#c.host.agent.dynamicAgents.get(
           Child,
-          row.run_id
+          ref.run_id
         )) as unknown as ChildStub;
-        await child.startAgentToolRun(input, { runId: row.run_id });
+        await child.startAgentToolRun(input, { runId: ref.run_id });
       }
-      return this.#c.host.runAgentTool(Child, { input, runId: row.run_id });
+      return this.#c.host.agent.runAgentTool(Child, { input, runId: ref.run_id });
     })();
     const settled = run
       .then(
-        (result) => this.#onSettled(row.id, { result, error: null }),
-        (error: unknown) => this.#onSettled(row.id, { result: null, error })
+        (result) => this.#settled(ref, { result, error: null }),
+        (error: unknown) => this.#settled(ref, { result: null, error })
       )
-      .catch((error: unknown) => logError("the fast path failed", error))
-      .finally(() => {
-        if (this.#live.get(row.id) === token) this.#live.delete(row.id);
-      });
+      .catch((error: unknown) => logError("the fast path failed", error));
     this.#c.ctx.waitUntil(settled);
+  }
+
+  #settled(ref: RunRef, settlement: RunSettlement): Promise<void> {
+    this.#live.delete(ref.run_id);
+    return this.#onSettled(ref, settlement);
   }
 
   /**
@@ -110,50 +124,78 @@ export class Dispatcher {
    * false when those are used up: a child that keeps refusing the run (its
    * start throws) ends as a failed task.
    */
-  retryDispatch(row: Pick<TaskRow, "id" | "run_id" | "agent" | "input_json">): boolean {
-    const done = this.#retries.get(row.id) ?? 0;
+  retryDispatch(ref: RunRef): boolean {
+    const done = this.#retries.get(ref.run_id) ?? 0;
     if (done >= MAX_DISPATCH_RETRIES) {
-      this.#retries.delete(row.id); // the task fails now: nothing more to count
+      this.#retries.delete(ref.run_id);
       return false;
     }
-    this.#retries.set(row.id, done + 1);
-    this.#live.delete(row.id);
-    const pause = RETRY_BASE_MS * 2 ** done;
+    this.#retries.set(ref.run_id, done + 1);
     this.#c.ctx.waitUntil(
-      new Promise<void>((resolve) => setTimeout(resolve, pause)).then(() => {
-        // Only a task still running gets the run again (not one cancelled or given up meanwhile).
-        const current = this.#c.ledger.task(row.id);
-        if (current?.status === "running") this.attach(current, true);
+      pause(RETRY_BASE_MS * 2 ** done).then(() => {
+        // Only the same attempt of a task still running gets the run again.
+        const current = this.#c.ledger.tasks.get(ref.id);
+        if (current?.status === "running" && current.run_id === ref.run_id) {
+          this.attach(current, true);
+        }
       })
     );
     return true;
   }
 
   /**
-   * Ask the child how its run is. `null` means "no record yet".
+   * Ask the child how its run is. A call that throws is asked again after a
+   * short pause, and reported as `error` (never as `none`) if it keeps failing.
    */
-  async inspect(
-    row: Pick<TaskRow, "agent" | "run_id">,
-    reconcile: boolean
-  ): Promise<AgentToolRunInspection | null> {
-    const stub = await this.#existingChild(row);
-    return stub ? stub.inspectAgentToolRun(row.run_id, { reconcile }) : null;
+  async inspect(ref: Pick<TaskRow, "agent" | "run_id">, reconcile: boolean): Promise<Inspection> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const stub = await this.#existingChild(ref);
+        if (!stub) return { kind: "none" };
+        const run = await withTimeout(
+          stub.inspectAgentToolRun(ref.run_id, { reconcile }),
+          INSPECT_TIMEOUT_MS,
+          "inspecting a child run"
+        );
+        return run ? { kind: "seen", run } : { kind: "none" };
+      } catch (error) {
+        const wait = INSPECT_RETRY_PAUSES_MS[attempt];
+        if (wait === undefined) return { kind: "error", error };
+        await pause(wait);
+      }
+    }
+  }
+
+  /**
+   * Whether the child's model ever answered in this run (a rerun could then
+   * repeat what its tools did). Null when that cannot be read.
+   */
+  async modelRan(ref: Pick<TaskRow, "agent" | "run_id">): Promise<boolean | null> {
+    try {
+      const stub = await this.#existingChild(ref);
+      if (!stub) return false;
+      return (await stub.getMessages()).some((m) => m.role === "assistant");
+    } catch {
+      return null;
+    }
   }
 
   /** The child's messages (drill-in), or null when there is no child. */
-  async messages(row: Pick<TaskRow, "agent" | "run_id">): Promise<unknown[] | null> {
-    const stub = await this.#existingChild(row);
+  async messages(ref: Pick<TaskRow, "agent" | "run_id">): Promise<unknown[] | null> {
+    const stub = await this.#existingChild(ref);
     return stub ? stub.getMessages() : null;
   }
 
+  /** Stop a run. Idempotent; a run that already ended is left as it is. */
+  async stop(runId: string, reason: string): Promise<void> {
+    await this.#c.host.agent.cancelAgentTool(runId, reason).catch(() => undefined);
+  }
+
   /** The child of a run, if it exists. `has()` first: getting an unknown child would create it. */
-  async #existingChild(row: Pick<TaskRow, "agent" | "run_id">): Promise<ChildStub | null> {
-    const { host } = this.#c;
-    if (!host.dynamicAgents.has(row.agent, row.run_id)) return null;
-    return (await host.dynamicAgents.get(
-      this.#classFor(row.agent),
-      row.run_id
-    )) as unknown as ChildStub;
+  async #existingChild(ref: Pick<TaskRow, "agent" | "run_id">): Promise<ChildStub | null> {
+    const { dynamicAgents } = this.#c.host.agent;
+    if (!dynamicAgents.has(ref.agent, ref.run_id)) return null;
+    return (await dynamicAgents.get(this.#classFor(ref.agent), ref.run_id)) as unknown as ChildStub;
   }
 
   #classFor(name: string): ChildClass {

@@ -10,19 +10,21 @@ export type BackgroundErrorCode =
   | "unknown_task"
   | "cycle";
 
+/** What every refusal carries besides its message: the field, and what is wrong with it. */
+type ErrorFields = { field?: string; detail?: string; cause?: unknown };
+
 export class BackgroundError extends Error {
   override name = "BackgroundError";
   readonly code: BackgroundErrorCode;
   readonly field: string | undefined;
+  /** The message without the field's name, to restate it under another field. */
+  readonly detail: string;
 
-  constructor(
-    code: BackgroundErrorCode,
-    message: string,
-    options: { field?: string; cause?: unknown } = {}
-  ) {
+  constructor(code: BackgroundErrorCode, message: string, options: ErrorFields = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.field = options.field;
+    this.detail = options.detail ?? message;
   }
 }
 
@@ -41,7 +43,7 @@ export class InvalidOptionError extends BackgroundError {
 export class InvalidInputError extends BackgroundError {
   override name = "InvalidInputError";
   constructor(field: string, message: string) {
-    super("invalid_input", `${field}: ${message}`, { field });
+    super("invalid_input", `${field}: ${message}`, { field, detail: message });
   }
 }
 
@@ -50,7 +52,7 @@ export class LimitExceededError extends BackgroundError {
   override name = "LimitExceededError";
   readonly limit: number;
   constructor(field: string, limit: number, message: string) {
-    super("limit_exceeded", `${field}: ${message} (limit ${limit})`, { field });
+    super("limit_exceeded", `${field}: ${message} (limit ${limit})`, { field, detail: message });
     this.limit = limit;
   }
 }
@@ -60,7 +62,10 @@ export class UnknownTaskError extends BackgroundError {
   override name = "UnknownTaskError";
   readonly taskId: string;
   constructor(field: string, taskId: string) {
-    super("unknown_task", `${field}: no task "${taskId}" on this agent`, { field });
+    super("unknown_task", `${field}: no task "${taskId}" on this agent`, {
+      field,
+      detail: `no task "${taskId}" on this agent`
+    });
     this.taskId = taskId;
   }
 }
@@ -69,7 +74,7 @@ export class UnknownTaskError extends BackgroundError {
 export class CycleError extends BackgroundError {
   override name = "CycleError";
   constructor(field: string, message: string) {
-    super("cycle", `${field}: ${message}`, { field });
+    super("cycle", `${field}: ${message}`, { field, detail: message });
   }
 }
 
@@ -77,6 +82,6 @@ export class CycleError extends BackgroundError {
 export class UnknownAgentError extends BackgroundError {
   override name = "UnknownAgentError";
   constructor(code: "unknown_agent" | "not_chat_agent", message: string) {
-    super(code, `agent: ${message}`, { field: "agent" });
+    super(code, `agent: ${message}`, { field: "agent", detail: message });
   }
 }

@@ -1,16 +1,18 @@
-// What the engine needs from the agent it lives in, and the context its parts
-// share. The host is an Agent; a Think host adds chat delivery.
+// The host as a port: the few capabilities the engine asks of the agent it
+// lives in. One host shell builds it for every host class, so the engine
+// never knows which class it serves.
 
 import type { Agent } from "agents";
 import type { UIMessage } from "ai";
 import type { Ledger } from "./ledger";
-import type { BackgroundNotice } from "./notice";
+import type { BackgroundNotice, FinishNotice } from "./notice";
 import type { ResolvedOptions } from "./options";
 
 /** The name of the backbone's scheduled callback: a method every host has. */
 export const BACKBONE_CALLBACK = "backgroundTick";
 
-export type EngineHost = Pick<
+/** What the engine calls on the agent: the SDK's agent-tool and schedule API. */
+export type AgentCapabilities = Pick<
   Agent<Cloudflare.Env>,
   | "runAgentTool"
   | "cancelAgentTool"
@@ -20,54 +22,39 @@ export type EngineHost = Pick<
   | "getScheduleById"
 > & {
   schedule(when: Date, callback: string, payload: { step: number }): Promise<{ id: string }>;
-  renderBackgroundNotice(notice: BackgroundNotice): string;
 };
 
-type SubmitResult = { submissionId: string; accepted: boolean };
-
-/** A Think host: notices can start a turn, or be added to the history without one. */
-export type ChatHost = {
-  submitMessages(messages: UIMessage[], options: { idempotencyKey: string }): Promise<SubmitResult>;
-  addMessages(messages: UIMessage[]): Promise<void>;
+/** A chat host's way in: notices that start a turn, and notices added without one. */
+export type ChatDelivery = {
+  submit(
+    messages: UIMessage[],
+    idempotencyKey: string
+  ): Promise<{ submissionId: string; accepted: boolean }>;
+  add(messages: UIMessage[]): Promise<void>;
 };
 
-export function isChatHost(host: object): host is ChatHost {
-  const chat = host as Partial<ChatHost>;
-  return typeof chat.submitMessages === "function" && typeof chat.addMessages === "function";
-}
+export type HostPort = {
+  agent: AgentCapabilities;
+  /** Null on a host without a chat: its tasks name an `onFinish` method. */
+  chat: ChatDelivery | null;
+  /** The host's name for logs and errors. */
+  name: string;
+  render(notice: BackgroundNotice): string;
+  /** The application's own method of that name, or null (never the SDK's or the library's). */
+  callback(name: string): ((notice: FinishNotice) => unknown) | null;
+};
 
-/** Shared by the engine's parts. */
+/** What the engine's parts share. */
 export type EngineContext = {
-  host: EngineHost;
+  host: HostPort;
   ctx: DurableObjectState;
   options: ResolvedOptions;
   ledger: Ledger;
   /** Identifies this instance's notice claims; a restarted object gets a new one. */
   instanceId: string;
+  /** A task changed: wake waiters, tell listeners. */
+  changed(taskId: string): void;
 };
-
-/**
- * The prototypes of the library's host classes. A method named as a task's
- * `onFinish` must be defined below them, by the application's own class: so a
- * task can never be made to call `destroy`, `backgroundTick` or any other
- * method of the SDK with a notice as its argument.
- */
-export const HOST_BASE_PROTOTYPES = new Set<object>();
-
-/**
- * Whether `name` is a method the application itself defined on `host`'s
- * class: a function on the host that no library or SDK class above it has.
- * (Checked by name, not by owner: the SDK copies methods onto subclasses.)
- */
-export function isApplicationMethod(host: object, name: string): boolean {
-  if (name === "constructor" || typeof (host as Record<string, unknown>)[name] !== "function") {
-    return false;
-  }
-  for (const base of HOST_BASE_PROTOTYPES) {
-    if (Object.prototype.isPrototypeOf.call(base, host) && name in base) return false;
-  }
-  return true;
-}
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -75,4 +62,15 @@ export function errorText(error: unknown): string {
 
 export function logError(what: string, error: unknown): void {
   console.error(`[agents-background] ${what}`, error);
+}
+
+/** `promise`, or a rejection naming `what` once `ms` have passed. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
 }

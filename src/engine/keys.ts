@@ -1,4 +1,4 @@
-// Identifiers: task and run ids, notice keys and message ids.
+// Identifiers: task, run and batch ids, notice keys and message ids.
 
 import type { NoticeSlot } from "./status";
 
@@ -22,24 +22,45 @@ export function newTaskId(): string {
   return randomId("task_");
 }
 
-/** The child's run id (also the child facet's name), minted here, not by the SDK. */
+/** A child's run id (also the child facet's name), minted here, not by the SDK: one per attempt. */
 export function newRunId(): string {
   return randomId("run_");
 }
 
-/** The `submitMessages` idempotency key of one notice slot: one key per outcome. */
-export function noticeKey(taskId: string, slot: NoticeSlot): string {
-  return `bg:${taskId}:${slot}`;
-}
-
-/** A batch id. */
 export function newBatchId(): string {
   return randomId("batch_");
 }
 
-/** The `submitMessages` key of a digest: notices merged into one message. */
-export function digestKey(digestId: string): string {
-  return `bg:digest:${digestId}`;
+/** A delivery group: the notices that go out together in one submission. */
+export function newGroupId(): string {
+  return randomId("grp_");
+}
+
+/** The idempotency key of one notice slot sent alone: one key per outcome. */
+export function noticeKey(taskId: string, slot: NoticeSlot): string {
+  return `bg:${taskId}:${slot}`;
+}
+
+/** The idempotency key of several notices sent together in one submission. */
+export function groupKey(groupId: string): string {
+  return `bg:group:${groupId}`;
+}
+
+const signers = new Map<string, Promise<CryptoKey>>();
+
+function signer(secret: string): Promise<CryptoKey> {
+  let key = signers.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"]
+    );
+    signers.set(secret, key);
+  }
+  return key;
 }
 
 /**
@@ -52,14 +73,10 @@ export async function noticeMessageId(
   taskId: string,
   slot: NoticeSlot
 ): Promise<string> {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"]
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await signer(secret),
+    new TextEncoder().encode(`${taskId}:${slot}`)
   );
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${taskId}:${slot}`));
   return `bg-${hex(new Uint8Array(mac).slice(0, 16))}`;
 }

@@ -2,8 +2,8 @@
 // digest, and the cut of long output. A host overrides
 // `renderBackgroundNotice` to say it differently.
 
-import type { BackgroundBatch, BackgroundTask } from "./ledger";
 import type { TaskNoticeSlot, TaskStatus } from "./status";
+import type { BackgroundBatch, BackgroundTask } from "./types";
 
 /** A notice about one task: which slot, which status it reports. */
 export type TaskNotice = {
@@ -19,6 +19,8 @@ export type BatchNotice = {
   slot: "batch";
   status: "ended";
   batch: BackgroundBatch;
+  /** The batch's `metadata.source`. */
+  source: string;
   tasks: BackgroundTask[];
   maxChars: number;
 };

@@ -5,11 +5,12 @@ import {
   GIVE_UP_REASONS,
   NOTICE_SLOTS,
   NOTICE_STATUSES,
+  RERUN_POLICIES,
   sqlList,
   TASK_STATUSES
 } from "./status";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Each entry moves the schema from version i to i + 1. Append, never edit a released one. */
 const MIGRATIONS: readonly string[] = [
@@ -73,6 +74,33 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS bg_notices_undelivered ON bg_notices (created_at)
     WHERE delivered_at IS NULL;
+  `,
+  // 2: attempts (a child run cut short by a restart is run again under a new
+  // run id), and bounded delivery (a notice's group, and a terminal failure).
+  `
+  ALTER TABLE bg_tasks ADD COLUMN rerun TEXT NOT NULL DEFAULT 'always'
+    CHECK (rerun IN (${sqlList(RERUN_POLICIES)}));
+  ALTER TABLE bg_tasks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE bg_tasks ADD COLUMN attempt_started_at INTEGER;
+  ALTER TABLE bg_tasks ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0;
+  UPDATE bg_tasks SET attempt_started_at = started_at, confirmed = 1;
+  CREATE TABLE IF NOT EXISTS bg_runs (
+    run_id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    interrupted_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS bg_runs_by_task ON bg_runs (task_id, attempt);
+  INSERT OR IGNORE INTO bg_runs (run_id, task_id, attempt, agent, created_at)
+    SELECT run_id, id, 1, agent, created_at FROM bg_tasks;
+  ALTER TABLE bg_notices RENAME COLUMN digest_id TO group_id;
+  ALTER TABLE bg_notices ADD COLUMN failed_at INTEGER;
+  CREATE INDEX IF NOT EXISTS bg_notices_by_group ON bg_notices (group_id)
+    WHERE group_id IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS bg_notices_owed ON bg_notices (policy, created_at)
+    WHERE delivered_at IS NULL AND failed_at IS NULL;
   `
 ];
 

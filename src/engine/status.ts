@@ -28,6 +28,10 @@ export const ENDED_STATUSES = [
 export const GIVE_UP_REASONS = ["lost", "budget"] as const;
 export type GiveUpReason = (typeof GIVE_UP_REASONS)[number];
 
+/** Why the engine is stopping a child itself, so its abort is never reported as a result. */
+export const STOP_REASONS = ["budget", "cancel"] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
 /** The notice slots: three per task, one per batch. At most one notice each. */
 export const NOTICE_SLOTS = ["result", "gave_up", "cancelled", "batch"] as const;
 export type NoticeSlot = (typeof NOTICE_SLOTS)[number];
@@ -37,20 +41,36 @@ export type TaskNoticeSlot = Exclude<NoticeSlot, "batch">;
 export const NOTICE_STATUSES = [...TASK_STATUSES, "ended"] as const;
 export type NoticeStatus = (typeof NOTICE_STATUSES)[number];
 
+/**
+ * Where a notice's delivery stands. `failed` is terminal until an app retries
+ * it by hand: every attempt, each with a timeout, failed.
+ */
+export const DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
 /** How notices reach a chat host. */
 export const DELIVERY_POLICIES = ["react", "next-turn", "digest", "silent"] as const;
 export type DeliveryPolicy = (typeof DELIVERY_POLICIES)[number];
 
-export function isTaskStatus(value: unknown): value is TaskStatus {
-  return typeof value === "string" && (TASK_STATUSES as readonly string[]).includes(value);
+/**
+ * When a child run cut short by a restart is run again under a new attempt:
+ * `always`; `if-untouched` (only when the child's model never ran, so no tool
+ * of the child can have acted); `never` (the task fails instead).
+ */
+export const RERUN_POLICIES = ["always", "if-untouched", "never"] as const;
+export type RerunPolicy = (typeof RERUN_POLICIES)[number];
+
+function member<T extends string>(values: readonly T[]) {
+  return (value: unknown): value is T =>
+    typeof value === "string" && (values as readonly string[]).includes(value);
 }
+
+export const isTaskStatus = member(TASK_STATUSES);
+export const isDeliveryPolicy = member(DELIVERY_POLICIES);
+export const isRerunPolicy = member(RERUN_POLICIES);
 
 export function isEnded(status: TaskStatus): boolean {
   return (ENDED_STATUSES as readonly string[]).includes(status);
-}
-
-export function isDeliveryPolicy(value: unknown): value is DeliveryPolicy {
-  return typeof value === "string" && (DELIVERY_POLICIES as readonly string[]).includes(value);
 }
 
 /** SQL list literal for a status set, built from the unions above (never from input). */

@@ -60,3 +60,29 @@ export function transition(from: TaskStatus, event: TaskEvent): Transition {
       return { to: "cancelled", slot: "cancelled" };
   }
 }
+
+const TERMINAL_CHILD = new Set(["completed", "error", "aborted"]);
+
+/** A run's outcome, when what the child (or the SDK) reports of it is terminal. */
+export function outcomeOf(
+  seen: { status: string; summary?: string; output?: unknown; error?: string } | null
+): ChildOutcome | null {
+  if (!seen || !TERMINAL_CHILD.has(seen.status)) return null;
+  if (seen.status === "completed") {
+    return { kind: "completed", summary: seen.summary ?? "", output: seen.output };
+  }
+  if (seen.status === "error") return { kind: "error", error: seen.error ?? "the child failed" };
+  return seen.error === undefined ? { kind: "aborted" } : { kind: "aborted", error: seen.error };
+}
+
+/**
+ * What a chat child (Think, AIChatAgent) seals a run with when a restart cut
+ * it short and its own chat recovery could not carry it on: the run's turn
+ * never reached the model, or recovery gave up, or the turn was skipped.
+ */
+const INTERRUPTED_RUN = /^Agent tool run was (interrupted|skipped) before the child could finish/;
+
+/** Whether an outcome is a restart cutting the run short, not the child's own end. */
+export function isInterruption(outcome: ChildOutcome): outcome is ChildOutcome & { kind: "error" } {
+  return outcome.kind === "error" && INTERRUPTED_RUN.test(outcome.error);
+}

@@ -1,50 +1,17 @@
 // Validation of what callers pass to start() and startBatch(): every field is
 // checked before anything is written, and a refusal names the field.
 
-import type { ChildClass } from "./dispatch";
 import { InvalidInputError, LimitExceededError, UnknownAgentError } from "./errors";
-import { isApplicationMethod, isChatHost } from "./host";
-import type { BatchDelivery, Delivery } from "./ledger";
+import type { HostPort } from "./host";
 import { MAX_BUDGET_MS, type ResolvedOptions } from "./options";
-import { DELIVERY_POLICIES, type DeliveryPolicy, isDeliveryPolicy } from "./status";
-
-export type DeliveryOption = DeliveryPolicy | { onFinish: string };
-
-export type StartOptions<Input = unknown> = {
-  input: Input;
-  /** Shown in lists and notices. Default: taken from the input. */
-  title?: string;
-  /** The same key returns the same task and never starts a second child. */
-  idempotencyKey?: string;
-  /**
-   * How notices reach the host. Chat hosts: "react" (default: a message and a
-   * model turn), "next-turn" (added before the next user message, no turn),
-   * "digest" (merged with others that land during a turn), "silent" (none).
-   * Any host: `{ onFinish: "methodName" }`.
-   */
-  delivery?: DeliveryOption;
-  /** Give the task up (and stop the child) after this many ms. */
-  budgetMs?: number;
-  /** Start only when these tasks (of this agent) have completed. */
-  after?: string[];
-  /** Start at this time (a Date or epoch ms) instead of now. */
-  runAt?: Date | number;
-  metadata?: { source?: string };
-};
-
-export type BatchOptions<Input = unknown> = {
-  items: { input: Input; title?: string }[];
-  /** What the batch is for; shown in its notice. */
-  instructions: string;
-  /** Children running at once; the rest wait their turn. */
-  maxConcurrency: number;
-  /** "each": one notice per item. "all": one notice when every item has ended. */
-  delivery: BatchDelivery;
-  /** The same key returns the same batch and starts nothing new. */
-  idempotencyKey?: string;
-  budgetMs?: number;
-  metadata?: { source?: string };
-};
+import {
+  DELIVERY_POLICIES,
+  isDeliveryPolicy,
+  isRerunPolicy,
+  RERUN_POLICIES,
+  type RerunPolicy
+} from "./status";
+import type { BatchDelivery, BatchOptions, ChildClass, Delivery, StartOptions } from "./types";
 
 export type CheckedStart = {
   inputJson: string;
@@ -53,6 +20,7 @@ export type CheckedStart = {
   source: string;
   delivery: Delivery;
   budgetMs: number;
+  rerun: RerunPolicy;
   after: string[];
   runAt: number | null;
 };
@@ -166,22 +134,22 @@ export function checkSource(metadata: unknown, options: ResolvedOptions): string
   return source;
 }
 
-export function checkDelivery(delivery: unknown, host: object): Delivery {
+export function checkDelivery(delivery: unknown, host: HostPort): Delivery {
   if (delivery === undefined || isDeliveryPolicy(delivery)) {
-    if (!isChatHost(host)) {
+    if (host.chat === null) {
       throw new InvalidInputError(
         "delivery",
-        `${host.constructor.name} is not a chat agent, so notices need a method: { onFinish: "methodName" }`
+        `${host.name} is not a chat agent, so notices need a method: { onFinish: "methodName" }`
       );
     }
     return { kind: delivery ?? "react" };
   }
   const onFinish = (delivery as { onFinish?: unknown } | null)?.onFinish;
   if (typeof delivery === "object" && delivery !== null && typeof onFinish === "string") {
-    if (!isApplicationMethod(host, onFinish)) {
+    if (host.callback(onFinish) === null) {
       throw new InvalidInputError(
         "delivery.onFinish",
-        `${JSON.stringify(onFinish.slice(0, 64))} is not a method ${host.constructor.name} defines itself`
+        `${JSON.stringify(onFinish.slice(0, 64))} is not a method ${host.name} defines itself`
       );
     }
     return { kind: "callback", method: onFinish };
@@ -190,6 +158,14 @@ export function checkDelivery(delivery: unknown, host: object): Delivery {
     "delivery",
     `must be one of ${DELIVERY_POLICIES.map((p) => `"${p}"`).join(", ")} or { onFinish: "methodName" }`
   );
+}
+
+export function checkRerun(rerun: unknown, options: ResolvedOptions): RerunPolicy {
+  if (rerun === undefined) return options.rerun;
+  if (!isRerunPolicy(rerun)) {
+    throw new InvalidInputError("rerun", `must be one of ${RERUN_POLICIES.join(", ")}`);
+  }
+  return rerun;
 }
 
 export function checkAfter(after: unknown, options: ResolvedOptions): string[] {
@@ -311,7 +287,7 @@ export function deriveTitle(input: unknown, agent: string): string {
 
 export function checkStart(
   options: StartOptions,
-  host: object,
+  host: HostPort,
   resolved: ResolvedOptions,
   agent: string,
   now: number
@@ -327,6 +303,7 @@ export function checkStart(
     source: checkSource(options.metadata, resolved),
     delivery: checkDelivery(options.delivery, host),
     budgetMs: checkBudget(options.budgetMs, resolved),
+    rerun: checkRerun(options.rerun, resolved),
     after: checkAfter(options.after, resolved),
     runAt: checkRunAt(options.runAt, resolved, now)
   };

@@ -1,71 +1,26 @@
 // BackgroundAgent: any Agent with background tasks. It has no chat, so each
 // task names the method that receives its notices: `{ onFinish: "method" }`.
-// The task board is served under the agent's URL at …/background/board.
 
-import { Agent, type Connection, type ConnectionContext } from "agents";
-import type { AuthorizeResult } from "../board/access";
-import { handleBoardRequest } from "../board/api";
-import { acceptBoardConnection, boardTags, guardDrillIn, publishTask } from "../board/hooks";
-import type { BackgroundEngine } from "../engine/engine";
-import { HOST_BASE_PROTOTYPES } from "../engine/host";
-import { type BackgroundNotice, defaultNoticeText } from "../engine/notice";
+import { Agent } from "agents";
 import type { BackgroundOptions } from "../engine/options";
-import { installBackground } from "./install";
+import { type BackgroundHost, withBackground } from "./shell";
+
+type AgentHostClass = abstract new <
+  Env extends Cloudflare.Env = Cloudflare.Env,
+  State = unknown,
+  Props extends object = object
+>(
+  ctx: DurableObjectState,
+  env: Env
+) => Agent<Env, State, Props> & BackgroundHost;
+
+const AgentHost = withBackground(Agent, null) as unknown as AgentHostClass;
 
 export class BackgroundAgent<
   Env extends Cloudflare.Env = Cloudflare.Env,
   State = unknown,
   Props extends object = object
-> extends Agent<Env, State, Props> {
+> extends AgentHost<Env, State, Props> {
   /** Limits and cadence for this class; validated once, on first use. */
   static backgroundOptions: BackgroundOptions | undefined;
-
-  /** Start, read, wait on and cancel background tasks. */
-  readonly background: BackgroundEngine = installBackground(this, this.ctx, (taskId) =>
-    publishTask(this, taskId)
-  );
-
-  /** The text of a notice, as passed to the `onFinish` method. */
-  renderBackgroundNotice(notice: BackgroundNotice): string {
-    return defaultNoticeText(notice);
-  }
-
-  /** Who may use the task board, its API and drill-in. Denies by default. */
-  authorizeBackground(_request: Request): AuthorizeResult | Promise<AuthorizeResult> {
-    return false;
-  }
-
-  /** The backbone's scheduled callback. Called by the scheduler, not by you. */
-  async backgroundTick(payload?: { step?: number }): Promise<void> {
-    await this.background.tick(payload);
-  }
-
-  override async onRequest(request: Request): Promise<Response> {
-    return (await handleBoardRequest(this, request)) ?? super.onRequest(request);
-  }
-
-  override getConnectionTags(
-    connection: Connection,
-    ctx: ConnectionContext
-  ): string[] | Promise<string[]> {
-    const tags = super.getConnectionTags(connection, ctx);
-    return Array.isArray(tags)
-      ? [...tags, ...boardTags(ctx)]
-      : Promise.resolve(tags).then((t) => [...t, ...boardTags(ctx)]);
-  }
-
-  override async onConnect(connection: Connection, ctx: ConnectionContext): Promise<void> {
-    if (await acceptBoardConnection(this, connection, ctx)) return;
-    await super.onConnect(connection, ctx);
-  }
-
-  override async onBeforeSubAgent(
-    request: Request,
-    child: { className: string; name: string }
-  ): ReturnType<Agent["onBeforeSubAgent"]> {
-    return (await guardDrillIn(this, request, child)) ?? super.onBeforeSubAgent(request, child);
-  }
 }
-
-// Methods of this class (and the SDK's above it) are never a task's onFinish.
-HOST_BASE_PROTOTYPES.add(BackgroundAgent.prototype);

@@ -1,76 +1,69 @@
 // BackgroundThink: a Think agent with background tasks. Notices arrive in the
-// chat as user-role messages that start a model turn; the task board is
-// served under the agent's URL at …/background/board.
+// chat through `submitMessages` (a turn) or `addMessages` (no turn); the task
+// board is served under the agent's URL at …/background/board.
 
 import { Think } from "@cloudflare/think";
-import type { Agent, Connection, ConnectionContext } from "agents";
-import type { AuthorizeResult } from "../board/access";
-import { handleBoardRequest } from "../board/api";
-import { acceptBoardConnection, boardTags, guardDrillIn, publishTask } from "../board/hooks";
-import type { BackgroundEngine } from "../engine/engine";
-import { HOST_BASE_PROTOTYPES } from "../engine/host";
-import { type BackgroundNotice, defaultNoticeText } from "../engine/notice";
+import type { Agent } from "agents";
+import type { UIMessage } from "ai";
 import type { BackgroundOptions } from "../engine/options";
-import { installBackground } from "./install";
+import { type BackgroundHost, type ChatAdapter, withBackground } from "./shell";
+
+type ThinkChat = {
+  submitMessages(
+    messages: UIMessage[],
+    options: { idempotencyKey: string }
+  ): Promise<{ submissionId: string; accepted: boolean }>;
+  addMessages(messages: UIMessage[]): Promise<void>;
+  beforeTurn(turn: { requestId?: string }): unknown;
+  onChatResponse(result: { requestId?: string }): unknown;
+};
+
+/** Think's chat: submissions start a turn; `beforeTurn`/`onChatResponse` bracket every turn. */
+export const thinkChat: ChatAdapter = {
+  delivery(host) {
+    const chat = host as ThinkChat;
+    return {
+      submit: (messages, idempotencyKey) => chat.submitMessages(messages, { idempotencyKey }),
+      add: (messages) => chat.addMessages(messages)
+    };
+  },
+  watchTurns(host, turns) {
+    const chat = host as ThinkChat;
+    const before = chat.beforeTurn.bind(host);
+    chat.beforeTurn = (turn) => {
+      if (turn.requestId) turns.started(turn.requestId);
+      return before(turn);
+    };
+    const after = chat.onChatResponse.bind(host);
+    chat.onChatResponse = async (result) => {
+      try {
+        return await after(result);
+      } finally {
+        if (result.requestId) turns.ended(result.requestId);
+      }
+    };
+  }
+};
+
+type ThinkHostClass = abstract new <
+  Env extends Cloudflare.Env = Cloudflare.Env,
+  State = unknown,
+  Props extends object = object
+>(
+  ctx: DurableObjectState,
+  env: Env
+) => Think<Env, State, Props> & BackgroundHost;
+
+const ThinkHost = withBackground(
+  Think as unknown as typeof Agent<Cloudflare.Env, unknown, object>,
+  thinkChat
+) as unknown as ThinkHostClass;
 
 export class BackgroundThink<
   Env extends Cloudflare.Env = Cloudflare.Env,
   State = unknown,
   Props extends object = object
-> extends Think<Env, State, Props> {
+> extends ThinkHost<Env, State, Props> {
   /** Limits and cadence for this class; validated once, on first use. */
   static backgroundOptions: BackgroundOptions | undefined;
-
-  /** Start, read, wait on and cancel background tasks. */
-  readonly background: BackgroundEngine = installBackground(this, this.ctx, (taskId) =>
-    publishTask(this, taskId)
-  );
-
-  /** The text of a notice. Override to word it your way; return "" to send none. */
-  renderBackgroundNotice(notice: BackgroundNotice): string {
-    return defaultNoticeText(notice);
-  }
-
-  /**
-   * Who may use the task board, its JSON API and drill-in to children. Denies
-   * by default: override it (for example with `isLocalRequest(request)`).
-   * Return true, false (403) or a Response of your own.
-   */
-  authorizeBackground(_request: Request): AuthorizeResult | Promise<AuthorizeResult> {
-    return false;
-  }
-
-  /** The backbone's scheduled callback. Called by the scheduler, not by you. */
-  async backgroundTick(payload?: { step?: number }): Promise<void> {
-    await this.background.tick(payload);
-  }
-
-  override async onRequest(request: Request): Promise<Response> {
-    return (await handleBoardRequest(this, request)) ?? super.onRequest(request);
-  }
-
-  override getConnectionTags(
-    connection: Connection,
-    ctx: ConnectionContext
-  ): string[] | Promise<string[]> {
-    const tags = super.getConnectionTags(connection, ctx);
-    return Array.isArray(tags)
-      ? [...tags, ...boardTags(ctx)]
-      : Promise.resolve(tags).then((t) => [...t, ...boardTags(ctx)]);
-  }
-
-  override async onConnect(connection: Connection, ctx: ConnectionContext): Promise<void> {
-    if (await acceptBoardConnection(this, connection, ctx)) return;
-    return super.onConnect(connection, ctx);
-  }
-
-  override async onBeforeSubAgent(
-    request: Request,
-    child: { className: string; name: string }
-  ): ReturnType<Agent["onBeforeSubAgent"]> {
-    return (await guardDrillIn(this, request, child)) ?? super.onBeforeSubAgent(request, child);
-  }
 }
-
-// Methods of this class (and the SDK's above it) are never a task's onFinish.
-HOST_BASE_PROTOTYPES.add(BackgroundThink.prototype);

@@ -1,14 +1,14 @@
 // What the tools share: the context they run in, the allow-list lookup, the
 // keys they derive, and the compact view of a task the model reads.
 
-import type { BackgroundEngine } from "../engine/engine";
-import type { BackgroundTask } from "../engine/ledger";
+import type { BackgroundTasks } from "../engine/engine";
 import { outputText } from "../engine/notice";
+import type { BackgroundTask } from "../engine/types";
 import { isId, isWellFormed, MAX_ID_LENGTH } from "../engine/validate";
 import { fail, quoted, type ToolFailure } from "./envelope";
 import type { AllowedAgent, ResolvedToolSetOptions } from "./options";
 
-export type ToolContext = { engine: BackgroundEngine; options: ResolvedToolSetOptions };
+export type ToolContext = { engine: BackgroundTasks; options: ResolvedToolSetOptions };
 
 export const MAX_TASK_CHARS = 20_000;
 

@@ -1,7 +1,7 @@
 // Options of the model's tool set, validated once, when the set is made.
 
-import type { ChildClass } from "../engine/dispatch";
 import { InvalidOptionError } from "../engine/errors";
+import type { ChildClass } from "../engine/types";
 
 export const TOOL_KEYS = ["spawn", "list", "check", "wait", "cancel", "schedule", "batch"] as const;
 export type ToolKey = (typeof TOOL_KEYS)[number];

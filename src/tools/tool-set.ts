@@ -1,7 +1,7 @@
 // backgroundTools: the model's background-task tools, in one call.
 
 import type { ToolSet } from "ai";
-import type { BackgroundEngine } from "../engine/engine";
+import type { BackgroundTasks } from "../engine/engine";
 import { batchTool } from "./batch";
 import { cancelTool } from "./cancel";
 import { checkTool } from "./check";
@@ -25,7 +25,7 @@ import { waitTool } from "./wait";
  * ```
  */
 export function backgroundTools(
-  host: { readonly background: BackgroundEngine },
+  host: { readonly background: BackgroundTasks },
   options: ToolSetOptions
 ): ToolSet {
   const resolved = resolveToolSetOptions(options);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newRunId, newTaskId, noticeKey, noticeMessageId } from "../../src/engine/keys";
-import type { BackgroundTask } from "../../src/engine/ledger";
 import { cutText, defaultNoticeText } from "../../src/engine/notice";
+import type { BackgroundTask } from "../../src/engine/types";
 
 const task: BackgroundTask = {
   id: "task_1",
@@ -15,6 +15,8 @@ const task: BackgroundTask = {
   source: "background-task",
   delivery: { kind: "react" },
   budgetMs: 1500,
+  attempts: 1,
+  rerun: "always",
   createdAt: 0,
   runAt: null,
   startedAt: 0,

@@ -3,7 +3,7 @@ import {
   isBackgroundNotice,
   noticeMetadata,
   withoutBackgroundNotices
-} from "../../src/client/transcript";
+} from "../../src/client/index";
 
 const facts = { source: "background-task", taskId: "t", status: "completed" };
 const notice = {

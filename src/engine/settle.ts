@@ -1,0 +1,240 @@
+// Settlement: how a child run's end becomes a task's outcome. The fast path,
+// the SDK's finish hook and the backbone all come here; the outcome is
+// confirmed with the child at most once, the task row is read once, and the
+// state machine moves it in one guarded write that opens the notice slot.
+// A run cut short by a restart is run again under a new attempt instead.
+
+import type { Delivery } from "./delivery";
+import type { Dispatcher, Inspection, RunRef, RunSettlement } from "./dispatch";
+import { type EngineContext, errorText } from "./host";
+import { newRunId } from "./keys";
+import type { SettleFields } from "./ledger";
+import type { TaskRow } from "./rows";
+import { decodeDelivery } from "./rows";
+import type { GiveUpReason } from "./status";
+import {
+  allowedFrom,
+  type ChildOutcome,
+  isInterruption,
+  outcomeOf,
+  type TaskEvent,
+  transition
+} from "./transitions";
+import type { CancelResult } from "./types";
+
+/** What settlement asks of the engine around it. */
+export type SettlementPorts = {
+  /** Keep the backbone armed (`reset` pulls its next tick in). */
+  arm(reset: boolean): Promise<void>;
+  /** Start what may start now that a task ended; returns how many started. */
+  promote(): Promise<number>;
+};
+
+const OPEN = new Set(["running", "gave_up"]);
+
+export class Settlement {
+  readonly #c: EngineContext;
+  readonly #dispatcher: Dispatcher;
+  readonly #delivery: Delivery;
+  readonly #ports: SettlementPorts;
+
+  constructor(
+    context: EngineContext,
+    dispatcher: Dispatcher,
+    delivery: Delivery,
+    ports: SettlementPorts
+  ) {
+    this.#c = context;
+    this.#dispatcher = dispatcher;
+    this.#delivery = delivery;
+    this.#ports = ports;
+  }
+
+  /**
+   * The fast path: a run's promise settled. A completed result is the
+   * child's own terminal, taken as is; anything else is the parent's view (a
+   * child restarted mid-run reads as an error there while it recovers), so it
+   * is confirmed with the child.
+   */
+  async runSettled(ref: RunRef, settlement: RunSettlement): Promise<void> {
+    const row = this.#c.ledger.tasks.get(ref.id);
+    if (!row || row.run_id !== ref.run_id || !OPEN.has(row.status)) return;
+    const reported = outcomeOf(settlement.result);
+    if (reported?.kind === "completed") {
+      await this.applyOutcome(row, reported);
+      return;
+    }
+    const seen = await this.#dispatcher.inspect(row, true);
+    let outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
+    if (!outcome && seen.kind === "none") {
+      // The child has no record of the run: the dispatch itself failed.
+      if (settlement.error !== null) {
+        // Hand it over again a few times (a child restarted mid-dispatch takes it then), else fail.
+        if (row.status === "running" && this.#dispatcher.retryDispatch(row)) return;
+        outcome = { kind: "error", error: `dispatch failed: ${errorText(settlement.error)}` };
+      } else if (reported?.kind === "error") {
+        outcome = reported;
+      }
+    }
+    if (outcome) await this.applyOutcome(row, outcome);
+    else await this.#ports.arm(false); // not ended yet: the backbone keeps watching
+  }
+
+  /** The SDK finished a run no live fast path follows here (its own recovery): confirm it. */
+  async sdkFinished(runId: string): Promise<void> {
+    const row = this.#c.ledger.tasks.byRun(runId);
+    if (!row || !OPEN.has(row.status) || this.#dispatcher.isLive(runId)) return;
+    const seen = await this.#dispatcher.inspect(row, true);
+    const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
+    if (outcome) await this.applyOutcome(row, outcome);
+  }
+
+  /**
+   * One backbone look at a running task: its outcome if it has one, else the
+   * inspection counted (an RPC that failed is not a `null`), and give-up when
+   * its budget is spent or its child never reported the run.
+   */
+  async watch(row: TaskRow, now: number): Promise<void> {
+    // A child without a live fast path here may hold a stale row after a
+    // restart: let it reconcile. With one, its own re-attach drives it.
+    const seen: Inspection = await this.#dispatcher.inspect(
+      row,
+      !this.#dispatcher.isLive(row.run_id)
+    );
+    const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
+    if (outcome) {
+      await this.applyOutcome(row, outcome);
+      return;
+    }
+    const { ledger, options } = this.#c;
+    if (seen.kind !== "error") {
+      const progress = seen.kind === "seen" ? seen.run.progress : undefined;
+      ledger.tasks.recordInspection(
+        row,
+        now,
+        seen.kind === "none" ? null : { progressJson: progress ? JSON.stringify(progress) : null }
+      );
+      if (progress) this.#c.changed(row.id);
+    }
+    if (now >= (row.started_at ?? row.created_at) + row.budget_ms) {
+      await this.giveUp(row, "budget");
+      return;
+    }
+    const attemptStart = row.attempt_started_at ?? row.started_at ?? row.created_at;
+    if (
+      seen.kind === "none" &&
+      row.null_streak + 1 >= options.nullTolerance &&
+      now - attemptStart >= options.lostGraceMs
+    ) {
+      await this.giveUp(row, "lost");
+    }
+  }
+
+  /** A child's outcome for the task's current attempt. */
+  async applyOutcome(row: TaskRow, outcome: ChildOutcome): Promise<void> {
+    if (isInterruption(outcome) && row.status === "running" && row.stop_reason === null) {
+      await this.#rerunOrFail(row, outcome);
+      return;
+    }
+    const max = this.#c.options.maxStoredOutputChars;
+    const fields: SettleFields = {};
+    if (outcome.kind === "completed") {
+      fields.summary = outcome.summary.slice(0, max);
+      if (outcome.output !== undefined) {
+        const json = JSON.stringify(outcome.output);
+        if (json !== undefined && json.length <= max) fields.outputJson = json;
+      }
+    } else {
+      fields.error = (outcome.error ?? "the child run was aborted").slice(0, max);
+    }
+    await this.apply(
+      row,
+      { type: "outcome", outcome, stoppedByEngine: row.stop_reason !== null },
+      fields
+    );
+  }
+
+  /**
+   * Apply `event` through the state machine in one guarded write. Returns
+   * whether it applied (false when another path got there first).
+   */
+  async apply(row: TaskRow, event: TaskEvent, fields: SettleFields = {}): Promise<boolean> {
+    const { ledger } = this.#c;
+    const step = transition(row.status, event);
+    if (!step.to || !step.slot) return false;
+    const now = Date.now();
+    const move = { from: allowedFrom(event.type), to: step.to, slot: step.slot };
+    if (!ledger.tasks.settle(row.id, move, decodeDelivery(row.delivery).kind, now, fields)) {
+      return false;
+    }
+    this.#c.changed(row.id);
+    if (row.batch_id) ledger.batches.closeIfEnded(row.batch_id, now);
+    await this.#delivery.flush();
+    // A task ending frees a slot or settles a dependency: others may start now.
+    if ((await this.#ports.promote()) > 0) await this.#ports.arm(true);
+    return true;
+  }
+
+  async giveUp(row: TaskRow, reason: GiveUpReason): Promise<void> {
+    if (reason === "budget") {
+      // Stopping is idempotent, and repeated after a restart that cut it short.
+      this.#c.ledger.tasks.markStopping(row.id, "budget");
+      await this.#dispatcher.stop(row.run_id, "budget exceeded");
+    }
+    await this.apply(row, { type: "give-up" }, { giveUpReason: reason });
+  }
+
+  /**
+   * Stop a task and say honestly what happened: `cancelled` when the child was
+   * stopped (or had not started), `already-finished` with the outcome that
+   * won, or `not-found`.
+   */
+  async cancel(taskId: string): Promise<CancelResult> {
+    const { ledger } = this.#c;
+    const row = ledger.tasks.get(taskId);
+    if (!row) return { outcome: "not-found", taskId };
+    if (row.status === "running") {
+      // Marked first: no rerun starts for a task being stopped.
+      ledger.tasks.markStopping(taskId, "cancel");
+      await this.#dispatcher.stop(row.run_id, "cancelled");
+      // Confirm with the child: it may have finished before the stop reached it.
+      const seen = await this.#dispatcher.inspect(row, false);
+      const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
+      if (outcome && outcome.kind !== "aborted") await this.applyOutcome(row, outcome);
+    }
+    if (await this.apply(row, { type: "cancel" })) return { outcome: "cancelled", taskId };
+    const now = ledger.tasks.get(taskId);
+    return { outcome: "already-finished", taskId, status: now?.status ?? row.status };
+  }
+
+  /**
+   * A restart cut the attempt short. Run the task again under a fresh run id
+   * (same task, key and notice slots), unless its policy, its attempts or its
+   * budget say otherwise: then it fails, saying why.
+   */
+  async #rerunOrFail(row: TaskRow, outcome: ChildOutcome & { kind: "error" }): Promise<void> {
+    const { options, ledger } = this.#c;
+    const now = Date.now();
+    if (now >= (row.started_at ?? row.created_at) + row.budget_ms) {
+      await this.giveUp(row, "budget");
+      return;
+    }
+    let refusal: string | null = null;
+    if (row.rerun === "never") refusal = "reruns are off for this task";
+    else if (row.attempts >= options.maxAttempts) {
+      refusal = `all ${options.maxAttempts} attempts were used`;
+    } else if (row.rerun === "if-untouched" && (await this.#dispatcher.modelRan(row)) !== false) {
+      refusal = "its child had started work, and this task reruns only untouched runs";
+    }
+    if (refusal !== null) {
+      const error = `${outcome.error} (not run again: ${refusal})`;
+      await this.apply(row, { type: "outcome", outcome, stoppedByEngine: false }, { error });
+      return;
+    }
+    const runId = newRunId();
+    if (!ledger.tasks.beginAttempt(row, runId, now)) return;
+    this.#c.changed(row.id);
+    this.#dispatcher.attach({ ...row, run_id: runId }, false);
+    await this.#ports.arm(true);
+  }
+}

@@ -1,0 +1,198 @@
+// The host shell: what makes any Agent class a host of background tasks.
+// One mixin for every host; what differs between hosts (how a notice
+// reaches the chat, how a turn is seen to run) comes in as a chat adapter.
+//
+// The engine is created with the instance, and the SDK's lifecycle hooks
+// are wrapped on the instance (after the SDK has captured the class's own),
+// so a subclass that overrides one without calling `super` still feeds it.
+
+import type {
+  Agent,
+  AgentToolLifecycleResult,
+  AgentToolProgressSnapshot,
+  AgentToolRunInfo,
+  Connection,
+  ConnectionContext
+} from "agents";
+import type { AuthorizeResult } from "../board/access";
+import { handleBoardRequest } from "../board/api";
+import { acceptBoardConnection, boardTags, guardDrillIn, publishTask } from "../board/hooks";
+import { BackgroundEngine, type BackgroundTasks } from "../engine/engine";
+import { type ChatDelivery, type HostPort, logError } from "../engine/host";
+import { type BackgroundNotice, defaultNoticeText, type FinishNotice } from "../engine/notice";
+import { type BackgroundOptions, type ResolvedOptions, resolveOptions } from "../engine/options";
+
+/** What a chat host adds: the way in for notices, and a view of its turns. */
+export type ChatAdapter = {
+  delivery(host: object): ChatDelivery;
+  /** Call `started` and `ended` around every turn of `host`. */
+  watchTurns(
+    host: object,
+    turns: { started(requestId: string): void; ended(requestId: string): void }
+  ): void;
+};
+
+/** What every host of background tasks has. */
+export type BackgroundHost = {
+  /** Start, read, wait on and cancel background tasks. */
+  readonly background: BackgroundTasks;
+  /** The text of a notice. Override to word it your way; return "" to send none. */
+  renderBackgroundNotice(notice: BackgroundNotice): string;
+  /**
+   * Who may use the task board, its JSON API and drill-in to children. Denies
+   * by default: override it (for example with `isLocalRequest(request)`).
+   * Return true, false (403) or a Response of your own.
+   */
+  authorizeBackground(request: Request): AuthorizeResult | Promise<AuthorizeResult>;
+  /** The backbone's scheduled callback. Called by the scheduler, not by you. */
+  backgroundTick(payload?: { step?: number }): Promise<void>;
+};
+
+type AgentClass = typeof Agent<Cloudflare.Env, unknown, object>;
+
+/** A host class may declare `static backgroundOptions`; they are validated once per class. */
+type HostClass = { backgroundOptions?: BackgroundOptions };
+
+const resolved = new WeakMap<object, ResolvedOptions>();
+
+function optionsOf(ctor: HostClass): ResolvedOptions {
+  let options = resolved.get(ctor);
+  if (!options) {
+    options = resolveOptions(ctor.backgroundOptions);
+    resolved.set(ctor, options);
+  }
+  return options;
+}
+
+type Hooks = {
+  onStart(props?: unknown): unknown;
+  onAgentToolFinish(run: AgentToolRunInfo, result: AgentToolLifecycleResult): Promise<void>;
+  onProgress(run: AgentToolRunInfo, progress: AgentToolProgressSnapshot): Promise<void>;
+};
+
+/** Wrap `name` on the instance: `before` runs first and never breaks the hook. */
+function around<K extends keyof Hooks>(
+  host: Hooks,
+  name: K,
+  before: (...args: Parameters<Hooks[K]>) => unknown
+): void {
+  const original = (host[name] as (...args: Parameters<Hooks[K]>) => unknown).bind(host);
+  const wrapped = async (...args: Parameters<Hooks[K]>) => {
+    try {
+      await before(...args);
+    } catch (error) {
+      logError(`the ${name} hook failed`, error);
+    }
+    return original(...args);
+  };
+  (host as Record<K, unknown>)[name] = wrapped;
+}
+
+export function withBackground(Base: AgentClass, chat: ChatAdapter | null) {
+  const engines = new WeakMap<object, BackgroundEngine>();
+
+  abstract class WithBackground extends Base implements BackgroundHost {
+    static backgroundOptions: BackgroundOptions | undefined;
+
+    readonly background: BackgroundTasks = install(this, this.ctx);
+
+    renderBackgroundNotice(notice: BackgroundNotice): string {
+      return defaultNoticeText(notice);
+    }
+
+    authorizeBackground(_request: Request): AuthorizeResult | Promise<AuthorizeResult> {
+      return false;
+    }
+
+    async backgroundTick(payload?: { step?: number }): Promise<void> {
+      await engines.get(this)?.tick(payload);
+    }
+
+    override async onRequest(request: Request): Promise<Response> {
+      return (await handleBoardRequest(this, request)) ?? super.onRequest(request);
+    }
+
+    override getConnectionTags(
+      connection: Connection,
+      ctx: ConnectionContext
+    ): string[] | Promise<string[]> {
+      const tags = super.getConnectionTags(connection, ctx);
+      return Array.isArray(tags)
+        ? [...tags, ...boardTags(ctx)]
+        : Promise.resolve(tags).then((t) => [...t, ...boardTags(ctx)]);
+    }
+
+    override async onConnect(connection: Connection, ctx: ConnectionContext): Promise<void> {
+      if (await acceptBoardConnection(this, connection, ctx)) return;
+      return super.onConnect(connection, ctx);
+    }
+
+    override async onBeforeSubAgent(
+      request: Request,
+      child: { className: string; name: string }
+    ): ReturnType<Agent["onBeforeSubAgent"]> {
+      return (await guardDrillIn(this, request, child)) ?? super.onBeforeSubAgent(request, child);
+    }
+  }
+
+  /**
+   * The application's own method `name`: a function on the host that no
+   * library or SDK class above it has, so a task can never be made to call
+   * `destroy`, `backgroundTick` or any other method with a notice.
+   * (Checked by name, not by owner: the SDK copies methods onto subclasses.)
+   */
+  function callback(host: object, name: string): ((notice: FinishNotice) => unknown) | null {
+    const method = (host as Record<string, unknown>)[name];
+    if (
+      name === "constructor" ||
+      typeof method !== "function" ||
+      name in WithBackground.prototype
+    ) {
+      return null;
+    }
+    return (notice) => (method as (n: FinishNotice) => unknown).call(host, notice);
+  }
+
+  function install(host: WithBackground, ctx: DurableObjectState): BackgroundTasks {
+    const port: HostPort = {
+      agent: host as unknown as HostPort["agent"],
+      chat: chat?.delivery(host) ?? null,
+      name: host.constructor.name,
+      render: (notice) => host.renderBackgroundNotice(notice),
+      callback: (name) => callback(host, name)
+    };
+    const engine = new BackgroundEngine(
+      port,
+      ctx,
+      optionsOf(host.constructor as HostClass),
+      (taskId) => publishTask(host, taskId)
+    );
+    engines.set(host, engine);
+    const hooks = host as unknown as Hooks;
+    const onStart = hooks.onStart.bind(host);
+    hooks.onStart = async (props?: unknown) => {
+      const result = await onStart(props);
+      await engine
+        .recover()
+        .catch((error: unknown) => logError("recovery after start failed", error));
+      return result;
+    };
+    around(hooks, "onAgentToolFinish", (run, result) =>
+      engine.sdkFinished(run.runId, result.status)
+    );
+    around(hooks, "onProgress", (run, progress) => engine.progress(run.runId, progress));
+    chat?.watchTurns(host, {
+      started: (requestId) => engine.turnStarted(requestId),
+      ended: (requestId) => {
+        ctx.waitUntil(
+          engine
+            .turnEnded(requestId)
+            .catch((error: unknown) => logError("delivering held notices failed", error))
+        );
+      }
+    });
+    return engine;
+  }
+
+  return WithBackground;
+}

@@ -11,7 +11,7 @@ export type RunRef = Pick<TaskRow, "id" | "run_id" | "agent" | "input_json">;
 
 type ChildStub = {
   startAgentToolRun(input: unknown, options: { runId: string }): Promise<unknown>;
-  getMessages(): Promise<{ role: string }[]>;
+  getMessages(): Promise<unknown[]>;
   inspectAgentToolRun(
     runId: string,
     options?: { reconcile?: boolean }
@@ -167,14 +167,15 @@ export class Dispatcher {
   }
 
   /**
-   * Whether the child's model ever answered in this run (a rerun could then
-   * repeat what its tools did). Null when that cannot be read.
+   * Whether the run's turn ever began: a child is dedicated to one run, so
+   * any message in its transcript means its model may have run and its
+   * tools acted (a rerun could repeat that). Null when it cannot be read.
    */
-  async modelRan(ref: Pick<TaskRow, "agent" | "run_id">): Promise<boolean | null> {
+  async turnBegan(ref: Pick<TaskRow, "agent" | "run_id">): Promise<boolean | null> {
     try {
       const stub = await this.#existingChild(ref);
       if (!stub) return false;
-      return (await stub.getMessages()).some((m) => m.role === "assistant");
+      return (await stub.getMessages()).length > 0;
     } catch {
       return null;
     }

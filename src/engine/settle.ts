@@ -223,8 +223,8 @@ export class Settlement {
     if (row.rerun === "never") refusal = "reruns are off for this task";
     else if (row.attempts >= options.maxAttempts) {
       refusal = `all ${options.maxAttempts} attempts were used`;
-    } else if (row.rerun === "if-untouched" && (await this.#dispatcher.modelRan(row)) !== false) {
-      refusal = "its child had started work, and this task reruns only untouched runs";
+    } else if (row.rerun === "if-untouched" && (await this.#dispatcher.turnBegan(row)) !== false) {
+      refusal = "its child had begun its turn, and this task reruns only untouched runs";
     }
     if (refusal !== null) {
       const error = `${outcome.error} (not run again: ${refusal})`;

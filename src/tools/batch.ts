@@ -6,18 +6,19 @@ import { findAgent, isFailure, type ToolContext, taskText, titleOf, toolKey } fr
 import { fail, guard, quoted } from "./envelope";
 
 export function batchTool(context: ToolContext) {
+  const shape = {
+    agent: z.string(),
+    items: z.array(z.string()).describe("One entry per task."),
+    instructions: z.string().describe("What to do with each item."),
+    max_concurrency: z.number().describe("How many run at once."),
+    delivery: z.string().describe('"each" or "all".')
+  };
   const maxItems = context.engine.options.maxBatchItems;
   return tool({
     description: `Run one agent over many items in the background (at most ${maxItems}), at most max_concurrency at once; the rest wait their turn. delivery "each" sends a notice per item; "all" sends one notice when every item has ended, with each item's outcome.`,
-    inputSchema: z.object({
-      agent: z.string(),
-      items: z.array(z.string()).describe("One entry per task."),
-      instructions: z.string().describe("What to do with each item."),
-      max_concurrency: z.number().describe("How many run at once."),
-      delivery: z.string().describe('"each" or "all".')
-    }),
+    inputSchema: z.looseObject(shape),
     execute: (input, { toolCallId }) =>
-      guard(async () => {
+      guard(input, shape, async () => {
         const agent = findAgent(context, input.agent);
         if (isFailure(agent)) return agent;
         const instructions = taskText(input.instructions, "instructions");

@@ -6,12 +6,13 @@ import { isFailure, type ToolContext, taskIdOf } from "./common";
 import { fail, guard } from "./envelope";
 
 export function cancelTool(context: ToolContext) {
+  const shape = { task_id: z.string() };
   return tool({
     description:
       'Cancel a background task (running or not started yet). Says "cancelled" if it was stopped, or "already-finished" with the outcome that won.',
-    inputSchema: z.object({ task_id: z.string() }),
+    inputSchema: z.looseObject(shape),
     execute: (input) =>
-      guard(async () => {
+      guard(input, shape, async () => {
         const taskId = taskIdOf(input.task_id);
         if (isFailure(taskId)) return taskId;
         const result = await context.engine.cancel(taskId);

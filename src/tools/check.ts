@@ -17,19 +17,20 @@ import { fail, guard } from "./envelope";
 
 export function checkTool(context: ToolContext) {
   const cap = context.options.maxWaitMs;
+  const shape = {
+    task_id: z.string(),
+    wait: z.boolean().optional().describe("Wait for the task to end (bounded by timeout_ms)."),
+    timeout_ms: z
+      .number()
+      .optional()
+      .describe(`How long to wait, at most ${cap} ms (default ${cap}).`),
+    offset: z.number().optional().describe("Where to start reading the output (default 0).")
+  };
   return tool({
     description: `Check one background task: status and live progress while it runs, its output when done. With wait: true, block until it ends or timeout_ms passes (at most ${cap} ms). Long output comes in pages: pass offset to read on.`,
-    inputSchema: z.object({
-      task_id: z.string(),
-      wait: z.boolean().optional().describe("Wait for the task to end (bounded by timeout_ms)."),
-      timeout_ms: z
-        .number()
-        .optional()
-        .describe(`How long to wait, at most ${cap} ms (default ${cap}).`),
-      offset: z.number().optional().describe("Where to start reading the output (default 0).")
-    }),
+    inputSchema: z.looseObject(shape),
     execute: (input) =>
-      guard(async () => {
+      guard(input, shape, async () => {
         const timeout = input.timeout_ms ?? cap;
         if (!Number.isFinite(timeout) || timeout < 0) {
           return fail("invalid_input", "timeout_ms must be a number of milliseconds, 0 or more");
@@ -62,6 +63,7 @@ export function checkTool(context: ToolContext) {
           agent: agentName(context, task.agent),
           title: task.title,
           status: task.status,
+          attempts: task.attempts,
           runtime_ms: runtimeMs(task),
           ...(input.wait ? { timed_out: timedOut } : {}),
           ...(isEnded(task.status)

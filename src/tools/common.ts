@@ -3,6 +3,7 @@
 
 import type { BackgroundTasks } from "../engine/engine";
 import { outputText } from "../engine/notice";
+import { MAX_BUDGET_MS } from "../engine/options";
 import type { BackgroundTask } from "../engine/types";
 import { isId, isWellFormed, MAX_ID_LENGTH } from "../engine/validate";
 import { fail, quoted, type ToolFailure } from "./envelope";
@@ -11,6 +12,21 @@ import type { AllowedAgent, ResolvedToolSetOptions } from "./options";
 export type ToolContext = { engine: BackgroundTasks; options: ResolvedToolSetOptions };
 
 export const MAX_TASK_CHARS = 20_000;
+
+/** The longest budget a model may set, in seconds: the engine's own cap. */
+export const MAX_BUDGET_SECONDS = MAX_BUDGET_MS / 1000;
+
+/** A budget the model set, in ms; refused as the API refuses `budgetMs` out of bounds. */
+export function budgetOf(seconds: number | undefined): number | undefined | ToolFailure {
+  if (seconds === undefined) return undefined;
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > MAX_BUDGET_SECONDS) {
+    return fail(
+      "invalid_input",
+      `budget_seconds must be a number of seconds from 1 to ${MAX_BUDGET_SECONDS}`
+    );
+  }
+  return Math.round(seconds * 1000);
+}
 
 export function findAgent(
   context: ToolContext,
@@ -124,9 +140,10 @@ export function row(context: ToolContext, task: BackgroundTask) {
     agent: agentName(context, task.agent),
     title: task.title,
     status: task.status,
+    attempts: task.attempts,
     runtime_ms: runtimeMs(task),
     progress: progressView(task),
-    notice_delivered: task.notices.length > 0 && task.notices.every((n) => n.deliveredAt !== null)
+    notice: noticeView(task)
   };
 }
 
@@ -145,4 +162,11 @@ export function outputPage(task: BackgroundTask, offset: number, pageChars: numb
         }
       : {})
   };
+}
+
+/** Where a task's notices stand: none yet, pending, delivered, or failed (every attempt failed). */
+export function noticeView(task: BackgroundTask): "none" | "pending" | "delivered" | "failed" {
+  if (task.notices.length === 0) return "none";
+  if (task.notices.some((n) => n.state === "failed")) return "failed";
+  return task.notices.every((n) => n.state === "delivered") ? "delivered" : "pending";
 }

@@ -53,8 +53,24 @@ export function toFailure(error: unknown): ToolFailure {
   return fail("invalid_input", message);
 }
 
-/** Run a tool body; whatever it throws comes back as an envelope. */
-export async function guard<T>(body: () => Promise<T | ToolFailure>): Promise<T | ToolFailure> {
+/**
+ * Run a tool body; whatever it throws comes back as an envelope. A call with
+ * a field the tool does not take is refused first, naming the field: a model
+ * that set one (a budget, a priority) must not believe it did.
+ */
+export async function guard<T>(
+  input: object,
+  shape: object,
+  body: () => Promise<T | ToolFailure>
+): Promise<T | ToolFailure> {
+  const unknown = Object.keys(input).filter((key) => !Object.hasOwn(shape, key));
+  if (unknown.length > 0) {
+    const fields = Object.keys(shape).join(", ");
+    return fail(
+      "invalid_input",
+      `unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => quoted(k)).join(", ")}: this tool takes ${fields}`
+    );
+  }
   try {
     return await body();
   } catch (error) {

@@ -9,18 +9,19 @@ import { fail, guard, quoted } from "./envelope";
 const MAX_LIMIT = 50;
 
 export function listTool(context: ToolContext) {
+  const shape = {
+    status: z
+      .string()
+      .optional()
+      .describe(`Only tasks with this status: ${TASK_STATUSES.join(", ")}.`),
+    limit: z.number().optional().describe(`How many (1 to ${MAX_LIMIT}, default 20).`)
+  };
   return tool({
     description:
-      "List background tasks, newest first: id, agent, title, status, runtime, progress, and whether its notice was delivered.",
-    inputSchema: z.object({
-      status: z
-        .string()
-        .optional()
-        .describe(`Only tasks with this status: ${TASK_STATUSES.join(", ")}.`),
-      limit: z.number().optional().describe(`How many (1 to ${MAX_LIMIT}, default 20).`)
-    }),
+      "List background tasks, newest first: id, agent, title, status, attempts (runs a restart cut short are run again), runtime, progress, and where its notice stands (none, pending, delivered, failed).",
+    inputSchema: z.looseObject(shape),
     execute: (input) =>
-      guard(async () => {
+      guard(input, shape, async () => {
         if (input.status !== undefined && !isTaskStatus(input.status)) {
           return fail(
             "invalid_input",

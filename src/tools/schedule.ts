@@ -6,18 +6,19 @@ import { agentAndTask, isFailure, type ToolContext, titleOf, toolKey } from "./c
 import { fail, guard, quoted } from "./envelope";
 
 export function scheduleTool(context: ToolContext) {
+  const shape = {
+    agent: z.string(),
+    task: z.string(),
+    run_at: z.string().optional().describe("When to start, e.g. 2026-11-22T09:00:00Z."),
+    delay_seconds: z.number().optional().describe("Or: start after this many seconds."),
+    idempotency_key: z.string().optional()
+  };
   return tool({
     description:
       "Schedule a background task to start later: at run_at (an ISO 8601 time) or after delay_seconds. It survives restarts, shows as scheduled, and can be cancelled before it starts.",
-    inputSchema: z.object({
-      agent: z.string(),
-      task: z.string(),
-      run_at: z.string().optional().describe("When to start, e.g. 2026-11-22T09:00:00Z."),
-      delay_seconds: z.number().optional().describe("Or: start after this many seconds."),
-      idempotency_key: z.string().optional()
-    }),
+    inputSchema: z.looseObject(shape),
     execute: (input, { toolCallId }) =>
-      guard(async () => {
+      guard(input, shape, async () => {
         const start = agentAndTask(context, input);
         if (isFailure(start)) return start;
         const { agent, task } = start;

@@ -7,15 +7,16 @@ import { fail, guard } from "./envelope";
 
 export function waitTool(context: ToolContext) {
   const cap = context.options.maxWaitMs;
+  const shape = {
+    task_ids: z.array(z.string()),
+    mode: z.string().optional().describe('"all" (default) or "any".'),
+    timeout_ms: z.number().describe(`At most ${cap}.`)
+  };
   return tool({
     description: `Wait until all (or any) of several background tasks have ended, at most timeout_ms (cap ${cap} ms). Returns each task's status, done or not.`,
-    inputSchema: z.object({
-      task_ids: z.array(z.string()),
-      mode: z.string().optional().describe('"all" (default) or "any".'),
-      timeout_ms: z.number().describe(`At most ${cap}.`)
-    }),
+    inputSchema: z.looseObject(shape),
     execute: (input) =>
-      guard(async () => {
+      guard(input, shape, async () => {
         const mode = input.mode ?? "all";
         if (mode !== "all" && mode !== "any")
           return fail("invalid_input", 'mode must be "all" or "any"');

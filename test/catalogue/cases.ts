@@ -278,6 +278,53 @@ export const START: Surface<unknown> = {
       input: "a lone surrogate",
       code: "invalid_input",
       args: { ...x, metadata: { source: LONE } }
+    },
+    { field: "rerun", input: "unknown", code: "invalid_input", args: { ...x, rerun: "maybe" } },
+    { field: "rerun", input: "true", code: "invalid_input", args: { ...x, rerun: true } }
+  ]
+};
+
+// ── startMany() ──────────────────────────────────────────────────────────────
+// Items name their child by the test worker's class name; the test puts the
+// class in its place.
+
+const item = { agent: "Worker", input: "x" };
+
+export const START_MANY: Surface<unknown> = {
+  surface: "startMany()",
+  cases: [
+    { field: "items", input: "not an array", code: "invalid_input", args: item },
+    { field: "items", input: "empty", code: "invalid_input", args: [] },
+    {
+      field: "items",
+      input: "501 tasks",
+      code: "limit_exceeded",
+      args: Array.from({ length: 501 }, () => item)
+    },
+    { field: "items[1].options", input: "null", code: "invalid_input", args: [item, null] },
+    {
+      field: "items[1].input",
+      input: "missing (the first item valid)",
+      code: "invalid_input",
+      args: [item, { agent: "Worker" }]
+    },
+    {
+      field: "items[0].agent",
+      input: "not a chat agent",
+      code: "not_chat_agent",
+      args: [{ ...item, agent: "PlainAgent" }]
+    },
+    {
+      field: "items[2].budgetMs",
+      input: "0",
+      code: "invalid_input",
+      args: [item, item, { ...item, budgetMs: 0 }]
+    },
+    {
+      field: "items[1].after",
+      input: "[an unknown task]",
+      code: "unknown_task",
+      args: [item, { ...item, after: ["task_nope"] }]
     }
   ]
 };
@@ -603,6 +650,47 @@ export const CLASS_OPTIONS: Surface<unknown> = {
       code: "invalid_option",
       args: { noSuchOption: 1 }
     },
+    { field: "maxAttempts", input: "0", code: "invalid_option", args: { maxAttempts: 0 } },
+    { field: "maxAttempts", input: "21", code: "invalid_option", args: { maxAttempts: 21 } },
+    { field: "maxAttempts", input: "2.5", code: "invalid_option", args: { maxAttempts: 2.5 } },
+    { field: "rerun", input: "unknown", code: "invalid_option", args: { rerun: "sometimes" } },
+    { field: "rerun", input: "a number", code: "invalid_option", args: { rerun: 1 } },
+    {
+      field: "deliveryTimeoutMs",
+      input: "not below deliveryLeaseMs",
+      code: "invalid_option",
+      args: { deliveryTimeoutMs: 30_000, deliveryLeaseMs: 30_000 }
+    },
+    {
+      field: "deliveryTimeoutMs",
+      input: "NaN",
+      code: "invalid_option",
+      args: { deliveryTimeoutMs: Number.NaN }
+    },
+    {
+      field: "maxDeliveryAttempts",
+      input: "0",
+      code: "invalid_option",
+      args: { maxDeliveryAttempts: 0 }
+    },
+    {
+      field: "deliveryRetryMs",
+      input: "over 5 minutes",
+      code: "invalid_option",
+      args: { deliveryRetryMs: 300_001 }
+    },
+    {
+      field: "maxNoticesPerTurn",
+      input: "0",
+      code: "invalid_option",
+      args: { maxNoticesPerTurn: 0 }
+    },
+    {
+      field: "maxStartMany",
+      input: "-1",
+      code: "invalid_option",
+      args: { maxStartMany: -1 }
+    },
     {
       field: "maxConcurrentTasks",
       input: "0",
@@ -809,6 +897,30 @@ export const TOOLS: Surface<ToolInput>[] = [
       },
       { field: "task", input: "a number", code: "schema", args: { ...spawnOk, task: 42 } },
       {
+        field: "budget",
+        input: "an unknown field",
+        code: "invalid_input",
+        args: { ...spawnOk, budget: 60 }
+      },
+      {
+        field: "budget_seconds",
+        input: "0",
+        code: "invalid_input",
+        args: { ...spawnOk, budget_seconds: 0 }
+      },
+      {
+        field: "budget_seconds",
+        input: "over 7 days",
+        code: "invalid_input",
+        args: { ...spawnOk, budget_seconds: 604_801 }
+      },
+      {
+        field: "budget_seconds",
+        input: '"60"',
+        code: "schema",
+        args: { ...spawnOk, budget_seconds: "60" }
+      },
+      {
         field: "expected_output",
         input: "20001 characters",
         code: "invalid_input",
@@ -868,6 +980,12 @@ export const TOOLS: Surface<ToolInput>[] = [
   {
     surface: "schedule_background_task",
     cases: [
+      {
+        field: "priority",
+        input: "an unknown field",
+        code: "invalid_input",
+        args: { agent: "worker", task: "x", delay_seconds: 60, priority: "high" }
+      },
       {
         field: "run_at",
         input: "not a time",
@@ -940,6 +1058,12 @@ export const TOOLS: Surface<ToolInput>[] = [
   {
     surface: "check_background_task",
     cases: [
+      {
+        field: "priority",
+        input: "an unknown field",
+        code: "invalid_input",
+        args: { task_id: "task_x", priority: "high" }
+      },
       { field: "task_id", input: "empty", code: "invalid_input", args: { task_id: "" } },
       {
         field: "task_id",
@@ -984,6 +1108,12 @@ export const TOOLS: Surface<ToolInput>[] = [
   {
     surface: "wait_background_tasks",
     cases: [
+      {
+        field: "priority",
+        input: "an unknown field",
+        code: "invalid_input",
+        args: { task_ids: ["task_x"], timeout_ms: 0, priority: "high" }
+      },
       {
         field: "task_ids",
         input: "empty",
@@ -1037,6 +1167,12 @@ export const TOOLS: Surface<ToolInput>[] = [
   {
     surface: "cancel_background_task",
     cases: [
+      {
+        field: "priority",
+        input: "an unknown field",
+        code: "invalid_input",
+        args: { task_id: "task_x", priority: "high" }
+      },
       { field: "task_id", input: "empty", code: "invalid_input", args: { task_id: "" } },
       { field: "task_id", input: "1 MiB", code: "invalid_input", args: { task_id: MIB } },
       {
@@ -1056,6 +1192,12 @@ export const TOOLS: Surface<ToolInput>[] = [
   {
     surface: "list_background_tasks",
     cases: [
+      {
+        field: "priority",
+        input: "an unknown field",
+        code: "invalid_input",
+        args: { priority: "high" }
+      },
       { field: "status", input: "unknown", code: "invalid_input", args: { status: "exploded" } },
       {
         field: "status",
@@ -1072,6 +1214,19 @@ export const TOOLS: Surface<ToolInput>[] = [
   {
     surface: "batch_background_tasks",
     cases: [
+      {
+        field: "priority",
+        input: "an unknown field",
+        code: "invalid_input",
+        args: {
+          agent: "worker",
+          items: ["a"],
+          instructions: "i",
+          max_concurrency: 1,
+          delivery: "each",
+          priority: "high"
+        }
+      },
       {
         field: "agent",
         input: "not allowed",
@@ -1299,6 +1454,7 @@ export const BOARD: Surface<BoardRequest> = {
 /** Every surface, in the order the docs list them. */
 export const ALL_SURFACES: Surface<unknown>[] = [
   START,
+  START_MANY,
   START_BATCH,
   IDS,
   WAIT_FOR as Surface<unknown>,

@@ -19,12 +19,15 @@ import {
   type ListOptions,
   type ListResult,
   noticeMetadata,
+  type RetryDeliveryResult,
   type StartOptions,
   type StartResult
 } from "../../src/index";
 
 export type Env = {
   TestParent: DurableObjectNamespace<TestParent>;
+  DeliveryParent: DurableObjectNamespace<DeliveryParent>;
+  RerunParent: DurableObjectNamespace<RerunParent>;
   StrictParent: DurableObjectNamespace<StrictParent>;
   ThresholdParent: DurableObjectNamespace<ThresholdParent>;
   ToolParent: DurableObjectNamespace<ToolParent>;
@@ -151,13 +154,110 @@ export class BrokenStart extends Worker {
   }
 }
 
+// Tasks whose first run was already cut short, per isolate (module state
+// outlives object restarts in the test runtime).
+const cutOnce = new Set<string>();
+
+/**
+ * A child whose first run of a task is cut short before its turn begins: it
+ * records the run and returns, but never starts the turn. That is what a
+ * restart between the child recording a run and its first message leaves
+ * behind; the test then restarts the child for real. Later runs are normal.
+ */
+export class CutBeforeTurn extends Worker {
+  override async startAgentToolRun(
+    input: unknown,
+    options: { runId: string }
+  ): Promise<AgentToolRunInspection> {
+    const task = parseInput(typeof input === "string" ? input : JSON.stringify(input)).task;
+    if (cutOnce.has(task)) return super.startAgentToolRun(input, options);
+    cutOnce.add(task);
+    await this.inspectAgentToolRun(options.runId); // makes sure Think's run table exists
+    const startedAt = Date.now();
+    this.sql`INSERT INTO cf_agent_tool_child_runs (run_id, status, started_at)
+      VALUES (${options.runId}, 'starting', ${startedAt})`;
+    return { runId: options.runId, status: "running", startedAt };
+  }
+}
+
+/** Records a run and never starts its turn, every time: every attempt is cut short. */
+export class CutAlways extends Worker {
+  override async startAgentToolRun(
+    _input: unknown,
+    options: { runId: string }
+  ): Promise<AgentToolRunInspection> {
+    await this.inspectAgentToolRun(options.runId);
+    const startedAt = Date.now();
+    this.sql`INSERT INTO cf_agent_tool_child_runs (run_id, status, started_at)
+      VALUES (${options.runId}, 'starting', ${startedAt})`;
+    return { runId: options.runId, status: "running", startedAt };
+  }
+}
+
+/**
+ * Like CutBeforeTurn, but its turn had begun (the input is in its transcript,
+ * so its model may have run and its tools acted) when the run was cut.
+ * Later runs are normal.
+ */
+export class CutMidTurn extends Worker {
+  override async startAgentToolRun(
+    input: unknown,
+    options: { runId: string }
+  ): Promise<AgentToolRunInspection> {
+    const text = typeof input === "string" ? input : JSON.stringify(input);
+    const task = parseInput(text).task;
+    if (cutOnce.has(task)) return super.startAgentToolRun(input, options);
+    cutOnce.add(task);
+    await this.addMessages([
+      { id: crypto.randomUUID(), role: "user", parts: [{ type: "text", text }] }
+    ]);
+    await this.inspectAgentToolRun(options.runId);
+    const startedAt = Date.now();
+    this.sql`INSERT INTO cf_agent_tool_child_runs (run_id, status, started_at)
+      VALUES (${options.runId}, 'starting', ${startedAt})`;
+    return { runId: options.runId, status: "running", startedAt };
+  }
+}
+
+// Inspections that throw, per task, until the count runs out.
+const inspectFailures = new Map<string, number>();
+
+/** A child whose inspection RPC throws while `failInspections(task, n)` has some left. */
+export class FlakyInspect extends Worker {
+  override async inspectAgentToolRun(
+    runId: string,
+    options?: { reconcile?: boolean }
+  ): Promise<AgentToolRunInspection | null> {
+    const first = this.messages.find((m) => m.role === "user");
+    const text = first?.parts.map((p) => (p.type === "text" ? p.text : "")).join("") ?? "";
+    const task = parseInput(text).task;
+    const left = inspectFailures.get(task) ?? 0;
+    if (left !== 0) {
+      inspectFailures.set(task, left - 1);
+      throw new Error("test: inspection RPC failed");
+    }
+    return super.inspectAgentToolRun(runId, options);
+  }
+}
+
 /** Not a chat agent: cannot be a background task. */
 export class PlainAgent extends Agent<Env> {}
 
 /** A chat agent with no Durable Object binding: unknown to the runtime. */
 class Unexported extends Worker {}
 
-const CHILDREN = { Worker, NeverStarts, SlowStarter, BrokenStart, PlainAgent, Unexported } as const;
+const CHILDREN = {
+  Worker,
+  NeverStarts,
+  SlowStarter,
+  BrokenStart,
+  CutBeforeTurn,
+  CutAlways,
+  CutMidTurn,
+  FlakyInspect,
+  PlainAgent,
+  Unexported
+} as const;
 export type ChildName = keyof typeof CHILDREN;
 
 export type ErrorEnvelope = {
@@ -192,7 +292,10 @@ export class TestParent extends BackgroundThink<Env> {
   override getModel() {
     return scriptedModel(
       "parent",
-      ({ lastUserText }) => ({ text: `ACK: ${lastUserText.slice(0, 60)}` }),
+      ({ lastUserText }) => {
+        const slow = /^SLOW:(\d+)/.exec(lastUserText)?.[1];
+        return { text: `ACK: ${lastUserText.slice(0, 60)}`, delayMs: slow ? Number(slow) : 0 };
+      },
       ({ lastUserText }) => {
         this.sql`CREATE TABLE IF NOT EXISTS test_model_log (at INTEGER, text TEXT, turn_meta TEXT)`;
         this
@@ -227,9 +330,47 @@ export class TestParent extends BackgroundThink<Env> {
     return this.sql<{ v: string }>`SELECT v FROM test_flags WHERE k = 'hold'`[0]?.v;
   }
 
+  /**
+   * Make the next `times` notice submissions (whose key contains `keyPart`)
+   * throw, or hang forever, before anything is stored. Kept in storage, so
+   * it outlives a restart; `times: -1` is every one.
+   */
+  failSubmissions(mode: "throw" | "hang", times: number, keyPart = ""): void {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    const fault = JSON.stringify({ mode, times, keyPart });
+    this.sql`INSERT OR REPLACE INTO test_flags VALUES ('submit_fault', ${fault})`;
+  }
+
+  /** Every submitMessages call: its key and what the fault did with it. */
+  submitLog(): { key: string; outcome: string }[] {
+    this.sql`CREATE TABLE IF NOT EXISTS test_submit_log (key TEXT, outcome TEXT, at INTEGER)`;
+    return this.sql<{ key: string; outcome: string }>`
+      SELECT key, outcome FROM test_submit_log ORDER BY rowid`;
+  }
+
+  #fault(key: string): "throw" | "hang" | "pass" {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    this.sql`CREATE TABLE IF NOT EXISTS test_submit_log (key TEXT, outcome TEXT, at INTEGER)`;
+    const row = this.sql<{ v: string }>`SELECT v FROM test_flags WHERE k = 'submit_fault'`[0];
+    let outcome: "throw" | "hang" | "pass" = "pass";
+    if (row) {
+      const fault = JSON.parse(row.v) as { mode: "throw" | "hang"; times: number; keyPart: string };
+      if (fault.times !== 0 && key.includes(fault.keyPart)) {
+        outcome = fault.mode;
+        const left = JSON.stringify({ ...fault, times: fault.times > 0 ? fault.times - 1 : -1 });
+        this.sql`UPDATE test_flags SET v = ${left} WHERE k = 'submit_fault'`;
+      }
+    }
+    this.sql`INSERT INTO test_submit_log VALUES (${key}, ${outcome}, ${Date.now()})`;
+    return outcome;
+  }
+
   override async submitMessages(
     ...args: Parameters<BackgroundThink<Env>["submitMessages"]>
   ): ReturnType<BackgroundThink<Env>["submitMessages"]> {
+    const fault = this.#fault(args[1]?.idempotencyKey ?? "");
+    if (fault === "throw") throw new Error("test: the chat is down");
+    if (fault === "hang") return new Promise(() => {});
     const hold = this.#hold();
     if (hold === `before-submit:${this.#instance}`) return new Promise(() => {});
     const result = await super.submitMessages(...args);
@@ -279,6 +420,7 @@ export class TestParent extends BackgroundThink<Env> {
   async callEngine(
     method:
       | "startBatch"
+      | "startMany"
       | "get"
       | "refresh"
       | "transcript"
@@ -290,7 +432,17 @@ export class TestParent extends BackgroundThink<Env> {
   ): Promise<{ json: string } | ErrorEnvelope> {
     try {
       const engine = this.background as unknown as Record<string, (...a: unknown[]) => unknown>;
-      const call = method === "startBatch" ? [Worker, ...args] : args;
+      // startMany's items name their child by class name: put the class in its place.
+      const classOf = (item: unknown) =>
+        item && typeof item === "object" && "agent" in item
+          ? { ...item, agent: CHILDREN[(item as { agent: ChildName }).agent] }
+          : item;
+      const call =
+        method === "startBatch"
+          ? [Worker, ...args]
+          : method === "startMany" && Array.isArray(args[0])
+            ? [args[0].map(classOf)]
+            : args;
       const value = await engine[method]?.apply(this.background, call);
       return { json: JSON.stringify(value ?? null) };
     } catch (error) {
@@ -321,6 +473,10 @@ export class TestParent extends BackgroundThink<Env> {
 
   cancelTask(taskId: string): Promise<CancelResult> {
     return this.background.cancel(taskId);
+  }
+
+  retryDeliveryOf(taskId: string): Promise<RetryDeliveryResult> {
+    return this.background.retryDelivery(taskId);
   }
 
   /** A user turn: waits until the model has answered. */
@@ -369,6 +525,22 @@ export class TestParent extends BackgroundThink<Env> {
 
   taskCount(): number {
     return this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM bg_tasks`[0]?.n ?? 0;
+  }
+
+  /** Restart one child (a real abort of its facet; its storage stays). */
+  restartChild(child: ChildName, runId: string): boolean {
+    if (!this.dynamicAgents.has(child, runId)) return false;
+    this.dynamicAgents.abort(
+      CHILDREN[child] as typeof Worker,
+      runId,
+      new Error("test: child restarted")
+    );
+    return true;
+  }
+
+  /** Make the next `n` inspections of `task`'s child throw (-1: all of them). */
+  failInspections(task: string, n: number): void {
+    inspectFailures.set(task, n);
   }
 
   hasChild(child: ChildName, runId: string): boolean {
@@ -603,17 +775,6 @@ export class ChaosParent extends TestParent {
     });
   }
 
-  /** Restart one child (a real abort of its facet; its storage stays). */
-  restartChild(child: ChildName, runId: string): boolean {
-    if (!this.dynamicAgents.has(child, runId)) return false;
-    this.dynamicAgents.abort(
-      CHILDREN[child] as typeof Worker,
-      runId,
-      new Error("chaos: child restarted")
-    );
-    return true;
-  }
-
   chaosTasks(): ChaosTask[] {
     return this.background.list({ limit: 200 }).tasks.map((t) => ({
       id: t.id,
@@ -637,6 +798,27 @@ export class ChaosParent extends TestParent {
   }
 }
 
+/** Quick delivery retries and timeouts, for the delivery-fault tests. */
+export class DeliveryParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 1000,
+    deliveryLeaseMs: 1000,
+    deliveryTimeoutMs: 400,
+    deliveryRetryMs: 100,
+    maxDeliveryAttempts: 3
+  };
+}
+
+/** Two attempts at most, for the rerun-limit tests. */
+export class RerunParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 2000,
+    maxAttempts: 2
+  };
+}
+
 /** Tight limits, for the bad-input tests. */
 export class LimitedParent extends TestParent {
   static override backgroundOptions: BackgroundOptions = {
@@ -652,7 +834,21 @@ export class LimitedParent extends TestParent {
 export class CallbackHost extends BackgroundAgent<Env> {
   static override backgroundOptions: BackgroundOptions = { pollMinMs: 1000, pollMaxMs: 2000 };
 
+  /** Make the next `n` calls of onTaskDone throw. */
+  failCallbacks(n: number): void {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    this.sql`INSERT OR REPLACE INTO test_flags VALUES ('callback_failures', ${String(n)})`;
+  }
+
   async onTaskDone(notice: FinishNotice): Promise<void> {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    const left = Number(
+      this.sql<{ v: string }>`SELECT v FROM test_flags WHERE k = 'callback_failures'`[0]?.v ?? 0
+    );
+    if (left > 0) {
+      this.sql`UPDATE test_flags SET v = ${String(left - 1)} WHERE k = 'callback_failures'`;
+      throw new Error("test: the callback failed");
+    }
     this.sql`CREATE TABLE IF NOT EXISTS finish_log (key TEXT, slot TEXT, status TEXT, at INTEGER)`;
     this
       .sql`INSERT INTO finish_log VALUES (${notice.idempotencyKey}, ${notice.slot}, ${notice.status}, ${Date.now()})`;

@@ -14,6 +14,7 @@ import {
   OTHER,
   START,
   START_BATCH,
+  START_MANY,
   TOOLS,
   WAIT_FOR
 } from "../catalogue/cases";
@@ -72,6 +73,17 @@ describe("bad-input catalogue: engine methods", () => {
     const before = await p.storedState();
     const result = await p.startWith("Worker", fill(c.args, { [OTHER]: other }));
     if (!isError(result)) throw new Error(`accepted: ${JSON.stringify(result)}`);
+    expect(result.error.code).toBe(c.code);
+    expect(result.error.field).toBe(c.field);
+    expect(result.error.message).toContain(c.field);
+    expect(await p.storedState()).toBe(before);
+  });
+
+  it.each(START_MANY.cases)("startMany() $field: $input → $code", async (c: Case<unknown>) => {
+    const p = await parent();
+    const before = await p.storedState();
+    const result = await p.callEngine("startMany", [c.args]);
+    if (!isError(result)) throw new Error(`accepted: ${result.json.slice(0, 200)}`);
     expect(result.error.code).toBe(c.code);
     expect(result.error.field).toBe(c.field);
     expect(result.error.message).toContain(c.field);
@@ -207,6 +219,7 @@ describe("bad-input catalogue: the model's tools", () => {
       expect(result, label).toMatchObject({ ok: false, error: { code: c.code } });
       const message = (result as { error: { message: string } }).error.message;
       expect(message.length, `${label}: a short message`).toBeLessThan(400);
+      if (c.input === "an unknown field") expect(message, label).toContain(`"${c.field}"`);
     });
     expect(await p.storedState()).toBe(before);
   });

@@ -48,3 +48,206 @@ describe("a restart storm", () => {
     expect(final.every((n) => n.status === "completed")).toBe(true);
   }, 90_000);
 });
+
+describe("a run cut short before its child's turn began", () => {
+  async function cutRun(name: string) {
+    const p = await reopen(name);
+    const task = uniqueName("cut");
+    const r = started(await p.startTask("CutBeforeTurn", { task, delayMs: 200 }));
+    // The child has recorded the run; its turn never began.
+    await until(
+      () => p.inspectChild("CutBeforeTurn", r.runId),
+      (seen) => seen !== null
+    );
+    return { p, r, task };
+  }
+
+  async function expectRerunCompleted(name: string, taskId: string, task: string) {
+    const p = await reopen(name);
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      20_000
+    );
+    await p.makeJobsDue();
+    await sleep(1500);
+    expect(await noticesOf(p)).toEqual([expect.objectContaining({ taskId, status: "completed" })]);
+    expect(got[0]?.text).toContain(`RESULT for ${task}`);
+    const after = await taskOf(p, taskId);
+    expect(after).toMatchObject({ status: "completed", attempts: 2, error: null });
+    // The work was done once: the second attempt's child called its model once.
+    expect((await p.childStats(task)).calls).toBe(1);
+    return after;
+  }
+
+  it("restart of everything: run again under a new attempt, one notice", async () => {
+    const name = uniqueName("cut-all");
+    const { r, task } = await cutRun(name);
+    await abortAllDurableObjects();
+    const after = await expectRerunCompleted(name, r.taskId, task);
+    expect(after?.runId).not.toBe(r.runId);
+  });
+
+  it("restart of the child alone: run again under a new attempt, one notice", async () => {
+    const name = uniqueName("cut-child");
+    const { p, r, task } = await cutRun(name);
+    expect(await p.restartChild("CutBeforeTurn", r.runId)).toBe(true);
+    await expectRerunCompleted(name, r.taskId, task);
+  });
+});
+
+describe("reruns: policy, limits, cancel and dependencies across attempts", () => {
+  /** Start a task on `child`, wait until its child has the run, then restart that child. */
+  async function startAndCut(
+    p: Awaited<ReturnType<typeof reopen>>,
+    child: "CutBeforeTurn" | "CutMidTurn" | "CutAlways",
+    options: { rerun?: "always" | "if-untouched" | "never"; delayMs?: number } = {}
+  ) {
+    const task = uniqueName("cut");
+    const r = started(
+      await p.startTask(
+        child,
+        { task, delayMs: options.delayMs ?? 200 },
+        options.rerun ? { rerun: options.rerun } : {}
+      )
+    );
+    await until(
+      () => p.inspectChild(child, r.runId),
+      (seen) => seen !== null
+    );
+    expect(await p.restartChild(child, r.runId)).toBe(true);
+    return { r, task };
+  }
+
+  async function oneNotice(p: Awaited<ReturnType<typeof reopen>>, taskId: string) {
+    await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      20_000
+    );
+    await p.makeJobsDue();
+    await sleep(1200);
+    const all = await noticesOf(p);
+    expect(all.map((n) => n.taskId)).toEqual([taskId]);
+    return { notice: all[0], task: await taskOf(p, taskId) };
+  }
+
+  it('rerun "never": the task fails, saying the run was cut short and not run again', async () => {
+    const p = await reopen(uniqueName("never"));
+    const { r, task } = await startAndCut(p, "CutBeforeTurn", { rerun: "never" });
+    const { notice, task: after } = await oneNotice(p, r.taskId);
+    expect(notice?.status).toBe("failed");
+    expect(after).toMatchObject({ status: "failed", attempts: 1 });
+    expect(after?.error).toMatch(/interrupted.*not run again: reruns are off/);
+    expect((await p.childStats(task)).calls).toBe(0);
+  });
+
+  it('rerun "if-untouched": a run cut before its turn began is run again', async () => {
+    const p = await reopen(uniqueName("untouched"));
+    const { r } = await startAndCut(p, "CutBeforeTurn", { rerun: "if-untouched" });
+    const { notice, task } = await oneNotice(p, r.taskId);
+    expect(notice?.status).toBe("completed");
+    expect(task).toMatchObject({ status: "completed", attempts: 2 });
+  });
+
+  it('rerun "if-untouched": a run cut after its turn began fails instead', async () => {
+    const p = await reopen(uniqueName("touched"));
+    const { r } = await startAndCut(p, "CutMidTurn", { rerun: "if-untouched" });
+    const { notice, task } = await oneNotice(p, r.taskId);
+    expect(notice?.status).toBe("failed");
+    expect(task).toMatchObject({ status: "failed", attempts: 1 });
+    expect(task?.error).toContain("its child had begun its turn");
+  });
+
+  it('rerun "always" (the default): even a run cut after its turn began is run again', async () => {
+    const p = await reopen(uniqueName("always"));
+    const { r } = await startAndCut(p, "CutMidTurn");
+    const { notice, task } = await oneNotice(p, r.taskId);
+    expect(notice?.status).toBe("completed");
+    expect(task).toMatchObject({ status: "completed", attempts: 2, rerun: "always" });
+  });
+
+  it("stops at maxAttempts: the last attempt's cut fails the task, with one notice", async () => {
+    const p = await getAgentByName(testEnv.RerunParent, uniqueName("limit"));
+    const { r } = await startAndCut(p, "CutAlways");
+    const second = await until(
+      () => taskOf(p, r.taskId),
+      (t) => t?.attempts === 2,
+      10_000
+    );
+    const runId = second?.runId ?? "";
+    await until(
+      () => p.inspectChild("CutAlways", runId),
+      (seen) => seen !== null
+    );
+    expect(await p.restartChild("CutAlways", runId)).toBe(true);
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      20_000
+    );
+    await p.makeJobsDue();
+    await sleep(1200);
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["failed"]);
+    expect(got[0]?.text).toContain("all 2 attempts were used");
+    expect(await taskOf(p, r.taskId)).toMatchObject({ status: "failed", attempts: 2 });
+  });
+
+  it("cancel after a rerun stops the new attempt's child: one cancelled notice", async () => {
+    const p = await reopen(uniqueName("cancel-rerun"));
+    const { r } = await startAndCut(p, "CutBeforeTurn", { delayMs: 8000 });
+    const second = await until(
+      () => taskOf(p, r.taskId),
+      (t) => t?.attempts === 2,
+      10_000
+    );
+    const runId = second?.runId ?? "";
+    await until(
+      async () => (await p.inspectChild("CutBeforeTurn", runId)) as { status: string } | null,
+      (seen) => seen?.status === "running"
+    );
+    expect(await p.cancelTask(r.taskId)).toEqual({ outcome: "cancelled", taskId: r.taskId });
+    const { notice } = await oneNotice(p, r.taskId);
+    expect(notice?.status).toBe("cancelled");
+    const child = (await p.inspectChild("CutBeforeTurn", runId)) as { status: string } | null;
+    expect(child?.status).toBe("aborted");
+  });
+
+  it("a task waiting on one whose run was cut starts once the rerun completes", async () => {
+    const p = await reopen(uniqueName("after"));
+    const { r } = await startAndCut(p, "CutBeforeTurn");
+    const next = started(
+      await p.startTask("Worker", { task: uniqueName("next") }, { after: [r.taskId] })
+    );
+    await until(
+      () => noticesOf(p),
+      (n) => n.length >= 2,
+      20_000
+    );
+    await sleep(1000);
+    expect((await noticesOf(p)).map((n) => [n.taskId, n.status])).toEqual([
+      [r.taskId, "completed"],
+      [next.taskId, "completed"]
+    ]);
+    expect(await taskOf(p, r.taskId)).toMatchObject({ attempts: 2 });
+  });
+});
+
+describe("an inspection that throws is not a null", () => {
+  it("a parent that gives up after one null keeps a run whose inspections throw", async () => {
+    const p = await getAgentByName(testEnv.StrictParent, uniqueName("flaky"));
+    const task = uniqueName("flaky");
+    // Three inspections of three tries each: the ticks at 1 s, 2 s and 3 s.
+    await p.failInspections(task, 9);
+    const r = started(await p.startTask("FlakyInspect", { task, delayMs: 3500 }));
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      20_000
+    );
+    expect(got.map((n) => n.status)).toEqual(["completed"]);
+    const after = await taskOf(p, r.taskId);
+    expect(after).toMatchObject({ status: "completed", giveUpReason: null });
+    expect(after?.notices.map((n) => n.slot)).toEqual(["result"]);
+  });
+});

@@ -76,9 +76,10 @@ describe("list, check, wait, cancel", () => {
         agent: "worker",
         title: "task=l1 delay=3000 slow one",
         status: "running",
+        attempts: 1,
         runtime_ms: expect.any(Number),
         progress: null,
-        notice_delivered: false
+        notice: "none"
       }
     ]);
   });

@@ -248,14 +248,16 @@ export class NoticeLedger {
    * group is resent as it was, under its own key, or never.
    */
   requeueFailed(subjectId: string): number {
-    return this.#sql.write(
+    // Counted by RETURNING: rowsWritten would count index writes too.
+    return this.#sql.rows(
       `UPDATE bg_notices SET failed_at = NULL, attempts = 0, claimed_until = NULL, claimed_by = NULL
        WHERE failed_at IS NOT NULL AND delivered_at IS NULL AND (
          task_id = ? OR group_id IN (
            SELECT group_id FROM bg_notices
-           WHERE task_id = ? AND failed_at IS NOT NULL AND group_id IS NOT NULL))`,
+           WHERE task_id = ? AND failed_at IS NOT NULL AND group_id IS NOT NULL))
+       RETURNING task_id`,
       subjectId,
       subjectId
-    );
+    ).length;
   }
 }

@@ -35,6 +35,12 @@ function decodePart(part: string): string | null {
   }
 }
 
+/** A request that changes something must carry the board's header: a cross-site form cannot. */
+function needsHeader(request: Request): Response | null {
+  if (request.headers.get(BOARD_HEADER) === "1") return null;
+  return problem(403, "forbidden", `a change must carry the ${BOARD_HEADER} header`);
+}
+
 /** The part of the path after "/background", or null when the request is not the board's. */
 export function boardPath(url: URL): string | null {
   const match = /\/background(\/.*)?$/.exec(url.pathname);
@@ -88,7 +94,13 @@ export async function handleBoardRequest(
       const now = Date.now();
       return json({ tasks: page.tasks.map((t) => boardTask(t, now)), nextCursor: page.nextCursor });
     }
-    const one = /^\/tasks\/([^/]+)(\/cancel|\/transcript)?$/.exec(path);
+    if (request.method === "POST" && path === "/prune") {
+      const refused = needsHeader(request);
+      if (refused) return refused;
+      const olderThan = Number(url.searchParams.get("olderThan") ?? Number.NaN);
+      return json(await engine.prune({ olderThan }));
+    }
+    const one = /^\/tasks\/([^/]+)(\/cancel|\/transcript|\/retry-delivery|\/forget)?$/.exec(path);
     if (one) {
       const taskId = decodePart(one[1] ?? "");
       if (taskId === null) {
@@ -100,11 +112,12 @@ export async function handleBoardRequest(
       if (request.method === "GET" && one[2] === "/transcript") {
         return json({ taskId, messages: (await engine.transcript(taskId)) ?? [] });
       }
-      if (request.method === "POST" && one[2] === "/cancel") {
-        if (request.headers.get(BOARD_HEADER) !== "1") {
-          return problem(403, "forbidden", `a cancel must carry the ${BOARD_HEADER} header`);
-        }
-        return json(await engine.cancel(taskId));
+      if (request.method === "POST" && one[2]) {
+        const refused = needsHeader(request);
+        if (refused) return refused;
+        if (one[2] === "/cancel") return json(await engine.cancel(taskId));
+        if (one[2] === "/retry-delivery") return json(await engine.retryDelivery(taskId));
+        if (one[2] === "/forget") return json(await engine.forget(taskId));
       }
     }
     return problem(404, "not_found", "no such board route");

@@ -30,6 +30,8 @@ td button { font: inherit; padding: 2px 8px; cursor: pointer; }
 .msg { margin: 8px 0; padding: 8px 10px; border-radius: 8px; background: #d0d7de33; white-space: pre-wrap; word-break: break-word; }
 .msg b { display: block; font-size: 12px; color: var(--mute); }
 .empty { color: var(--mute); padding: 16px 10px; }
+.note { display: block; font-size: 12px; font-weight: normal; color: var(--mute); }
+.note.failed { color: var(--bad); }
 `;
 
 /** The page's script, run in the browser. Plain JavaScript: it ships as is. */
@@ -87,8 +89,12 @@ function render() {
           el("div", { class: "pmsg", text: t.progress.message ?? t.progress.phase ?? "" }))
       : null;
     const active = ["running", "scheduled", "waiting"].includes(t.status);
+    const notes = [];
+    if (t.attempts > 1) notes.push(el("span", { class: "note attempts", text: "attempt " + t.attempts }));
+    if (t.notice === "failed") notes.push(el("span", { class: "note failed notice", text: "notice failed" }));
+    if (t.prunedAt != null) notes.push(el("span", { class: "note pruned", text: "pruned" }));
     body.append(el("tr", { "data-task-id": t.id, "data-status": t.status },
-      el("td", { class: "status " + t.status, text: t.status.replace("_", " ") }),
+      el("td", { class: "status " + t.status }, document.createTextNode(t.status.replace("_", " ")), ...notes),
       el("td", { text: t.agent }),
       el("td", { class: "title", text: t.title }),
       el("td", { class: "runtime", text: runtime(t) }),
@@ -96,7 +102,8 @@ function render() {
       el("td", { class: "outcome", text: t.outcome ?? "" }),
       el("td", {},
         active ? el("button", { class: "cancel", text: "Cancel", onclick: () => cancel(t.id) }) : null,
-        el("button", { class: "view", text: "View", onclick: () => drill(t.id) }))));
+        t.notice === "failed" ? el("button", { class: "retry", text: "Retry notice", onclick: () => retry(t.id) }) : null,
+        t.prunedAt == null ? el("button", { class: "view", text: "View", onclick: () => drill(t.id) }) : null)));
   }
 }
 
@@ -114,6 +121,11 @@ async function cancel(id) {
   const res = await fetch(api + "/tasks/" + encodeURIComponent(id) + "/cancel", { method: "POST", headers: { "x-background-board": "1" } });
   const result = await res.json();
   document.getElementById("error").textContent = result.outcome === "cancelled" ? "" : "Cancel: " + (result.outcome || "refused");
+}
+
+async function retry(id) {
+  const res = await fetch(api + "/tasks/" + encodeURIComponent(id) + "/retry-delivery", { method: "POST", headers: { "x-background-board": "1" } });
+  document.getElementById("error").textContent = res.ok ? "" : "Retry refused (" + res.status + ")";
 }
 
 async function drill(id) {

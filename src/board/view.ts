@@ -21,8 +21,20 @@ export type BoardTask = {
   progress: { fraction: number | null; message: string | null; phase: string | null } | null;
   /** A short preview of the result or error; the whole output is in GET tasks/:id. */
   outcome: string | null;
-  noticeDelivered: boolean;
+  /** Child runs: more than 1 when a restart cut a run short and it was run again. */
+  attempts: number;
+  /** Where its notices stand; "failed" means every attempt failed (POST …/retry-delivery). */
+  notice: "none" | "pending" | "delivered" | "failed";
+  /** When it was pruned (only its summary is left), else null. */
+  prunedAt: number | null;
 };
+
+/** Where a task's notices stand, in one word. */
+export function noticeState(task: BackgroundTask): BoardTask["notice"] {
+  if (task.notices.length === 0) return "none";
+  if (task.notices.some((n) => n.state === "failed")) return "failed";
+  return task.notices.every((n) => n.state === "delivered") ? "delivered" : "pending";
+}
 
 export function boardTask(task: BackgroundTask, now = Date.now()): BoardTask {
   const outcome =
@@ -52,6 +64,8 @@ export function boardTask(task: BackgroundTask, now = Date.now()): BoardTask {
       ? { fraction: p.fraction ?? null, message: p.message ?? null, phase: p.phase ?? null }
       : null,
     outcome: outcome === null ? null : outcome.slice(0, OUTCOME_PREVIEW_CHARS),
-    noticeDelivered: task.notices.length > 0 && task.notices.every((n) => n.deliveredAt !== null)
+    attempts: task.attempts,
+    notice: noticeState(task),
+    prunedAt: task.prunedAt
   };
 }

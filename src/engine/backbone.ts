@@ -14,6 +14,8 @@ export type TickPorts = {
   watch(row: TaskRow, now: number): Promise<void>;
   promote(): Promise<number>;
   flush(): Promise<void>;
+  /** Prune what retention says is due. */
+  sweep(now: number): Promise<void>;
 };
 
 /** Inspections in flight at once during a tick. */
@@ -21,12 +23,15 @@ const TICK_CONCURRENCY = 8;
 
 export class Backbone {
   readonly #c: EngineContext;
+  /** When retention next has work, or null. */
+  readonly #nextSweep: (now: number) => number | null;
   /** The armed job: undefined until read from storage in this instance. */
   #armed: { id: string; at: number } | null | undefined = undefined;
   #arming: Promise<void> = Promise.resolve();
 
-  constructor(context: EngineContext) {
+  constructor(context: EngineContext, nextSweep: (now: number) => number | null) {
     this.#c = context;
+    this.#nextSweep = nextSweep;
   }
 
   /**
@@ -55,6 +60,7 @@ export class Backbone {
     await Promise.all(Array.from({ length: Math.min(TICK_CONCURRENCY, due.length) }, worker));
     const started = await ports.promote();
     await ports.flush();
+    await ports.sweep(now);
     const step = typeof payload?.step === "number" ? payload.step + 1 : 1;
     await this.arm({ reset: started > 0, step });
   }
@@ -78,7 +84,11 @@ export class Backbone {
     }
     const watching = ledger.tasks.countRunning() > 0 || ledger.notices.countOwed() > 0;
     const runAt = ledger.tasks.earliestRunAt();
-    if (!watching && runAt === null) {
+    // While watching, every tick sweeps; only an otherwise idle parent needs a
+    // sweep of its own, armed for when retention next has work (or never).
+    const now = Date.now();
+    const sweepAt = watching ? null : this.#nextSweep(now);
+    if (!watching && runAt === null && sweepAt === null) {
       if (this.#armed) {
         await host.agent.cancelSchedule(this.#armed.id);
         this.#armed = null;
@@ -86,13 +96,12 @@ export class Backbone {
       return;
     }
     const step = opts.reset ? 0 : (opts.step ?? 0);
-    const now = Date.now();
     const cadence = {
       minMs: options.pollMinMs,
       maxMs: options.pollMaxMs,
       factor: options.pollFactor
     };
-    // Scheduled tasks alone need no polling: only their start time.
+    // Scheduled tasks and retention alone need no polling: only their times.
     const delay = watching ? cadenceDelayMs(cadence, step) : Number.POSITIVE_INFINITY;
     const deadlines: number[] = [];
     // Nulls alone never hurry the cadence; only budgets, the grace end of an
@@ -103,22 +112,31 @@ export class Backbone {
     const retry = ledger.notices.earliestRetry();
     if (retry !== null) deadlines.push(retry + 1);
     if (runAt !== null) deadlines.push(runAt);
+    if (sweepAt !== null) deadlines.push(sweepAt);
     const at = nextTickAt(now, delay, deadlines);
-    // An armed job that fires no later than wanted is kept: one job, never two.
-    if (this.#armed && this.#armed.at <= at) return;
+    // While watching, an armed job that fires no later than wanted is kept:
+    // one job, never two. Idle, it must fire exactly when wanted: an earlier
+    // one would wake the object for nothing.
+    if (this.#armed && (watching ? this.#armed.at <= at : this.#armed.at === at)) return;
     if (this.#armed) await host.agent.cancelSchedule(this.#armed.id);
     const job = await host.agent.schedule(new Date(at), BACKBONE_CALLBACK, { step });
     this.#armed = { id: job.id, at };
   }
 
-  /** The backbone jobs in storage (first use after a start): keep the earliest. */
+  /**
+   * The backbone jobs in storage (first use after a start): keep the
+   * earliest still to come. A job already due was being run when the object
+   * restarted (a tick cut short leaves its job behind, and nothing would fire
+   * it again): it is dropped, and the caller arms a fresh one.
+   */
   async #readArmed(): Promise<{ id: string; at: number } | null> {
     const { host } = this.#c;
+    const now = Date.now();
     const jobs = (await host.agent.listSchedules())
       .filter((job) => job.callback === BACKBONE_CALLBACK)
       .sort((a, b) => a.time - b.time);
-    for (const extra of jobs.slice(1)) await host.agent.cancelSchedule(extra.id);
-    const first = jobs[0];
-    return first ? { id: first.id, at: first.time * 1000 } : null;
+    const keep = jobs.find((job) => job.time * 1000 > now);
+    for (const job of jobs) if (job !== keep) await host.agent.cancelSchedule(job.id);
+    return keep ? { id: keep.id, at: keep.time * 1000 } : null;
   }
 }

@@ -187,6 +187,12 @@ export class Dispatcher {
     return stub ? stub.getMessages() : null;
   }
 
+  /** Delete a run's child and its storage, if it exists. Never creates one. */
+  async deleteChild(agent: string, runId: string): Promise<void> {
+    const { dynamicAgents } = this.#c.host.agent;
+    if (dynamicAgents.has(agent, runId)) await dynamicAgents.delete(this.#classFor(agent), runId);
+  }
+
   /** Stop a run. Idempotent; a run that already ended is left as it is. */
   async stop(runId: string, reason: string): Promise<void> {
     await this.#c.host.agent.cancelAgentTool(runId, reason).catch(() => undefined);

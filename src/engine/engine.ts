@@ -12,6 +12,7 @@ import { Ledger } from "./ledger";
 import type { ResolvedOptions } from "./options";
 import { Promoter } from "./promote";
 import { Reads } from "./reads";
+import { Retention } from "./retention";
 import { ensureSchema } from "./schema";
 import { Settlement } from "./settle";
 import { Starter } from "./start";
@@ -22,8 +23,10 @@ import type {
   BatchResult,
   CancelResult,
   ChildClass,
+  ForgetResult,
   ListOptions,
   ListResult,
+  PruneResult,
   RetryDeliveryResult,
   StartManyItem,
   StartOptions,
@@ -31,7 +34,7 @@ import type {
   WaitOptions,
   WaitResult
 } from "./types";
-import { checkId } from "./validate";
+import { checkId, checkOlderThan } from "./validate";
 
 /** What `this.background` offers an application: start, read, wait on and cancel tasks. */
 export interface BackgroundTasks {
@@ -47,6 +50,8 @@ export interface BackgroundTasks {
   waitFor(taskIds: readonly string[], options: WaitOptions): Promise<WaitResult>;
   cancel(taskId: string): Promise<CancelResult>;
   retryDelivery(taskId: string): Promise<RetryDeliveryResult>;
+  forget(taskId: string): Promise<ForgetResult>;
+  prune(options: { olderThan: Date | number }): Promise<PruneResult>;
 }
 
 export class BackgroundEngine implements BackgroundTasks {
@@ -58,6 +63,7 @@ export class BackgroundEngine implements BackgroundTasks {
   readonly #settlement: Settlement;
   readonly #promoter: Promoter;
   readonly #starter: Starter;
+  readonly #retention: Retention;
 
   /** `onChange` hears of every change to a task (status, progress), e.g. to push it to a board. */
   constructor(
@@ -87,7 +93,7 @@ export class BackgroundEngine implements BackgroundTasks {
     };
     const arm = (reset: boolean) => this.#backbone.arm({ reset });
     const promote = () => this.#promoter.promote();
-    this.#backbone = new Backbone(this.#c);
+    this.#backbone = new Backbone(this.#c, (now) => this.#retention.nextDue(now));
     this.#delivery = new Delivery(this.#c, () => arm(false));
     this.#dispatcher = new Dispatcher(this.#c, (ref, settlement) =>
       this.#settlement.runSettled(ref, settlement)
@@ -97,6 +103,7 @@ export class BackgroundEngine implements BackgroundTasks {
       this.#settlement.apply(row, { type: "cancel" }, { cancelReason: reason })
     );
     this.#starter = new Starter(this.#c, this.#dispatcher, { arm, promote });
+    this.#retention = new Retention(this.#c, this.#dispatcher);
   }
 
   get options(): Readonly<ResolvedOptions> {
@@ -178,6 +185,24 @@ export class BackgroundEngine implements BackgroundTasks {
     return { taskId, requeued };
   }
 
+  /**
+   * Prune one ended task now (see `retainEndedMs`): its rows, child agents,
+   * run records and notice submissions go; a summary stays. A running task,
+   * or one still held (a notice owed, a dependant waiting, its batch open), is not.
+   */
+  async forget(taskId: string): Promise<ForgetResult> {
+    const result = await this.#retention.forget(checkId(taskId, "taskId"));
+    await this.#backbone.arm({ reset: false });
+    return result;
+  }
+
+  /** Prune every ended task that ended before `olderThan` (a Date or epoch ms) and is not held. */
+  async prune(options: { olderThan: Date | number }): Promise<PruneResult> {
+    const result = await this.#retention.pruneEndedBefore(checkOlderThan(options));
+    await this.#backbone.arm({ reset: false });
+    return result;
+  }
+
   // ── Hooks from the host ───────────────────────────────────────────────────
 
   /** The backbone's scheduled callback. */
@@ -186,7 +211,8 @@ export class BackgroundEngine implements BackgroundTasks {
       isLive: (runId) => this.#dispatcher.isLive(runId),
       watch: (row, now) => this.#settlement.watch(row, now),
       promote: () => this.#promoter.promote(),
-      flush: () => this.#delivery.flush()
+      flush: () => this.#delivery.flush(),
+      sweep: (now) => this.#retention.sweep(now)
     });
   }
 

@@ -31,6 +31,8 @@ export type ChatDelivery = {
     idempotencyKey: string
   ): Promise<{ submissionId: string; accepted: boolean }>;
   add(messages: UIMessage[]): Promise<void>;
+  /** Drop a finished submission's record (its key dedupes no more). */
+  forget(submissionId: string): Promise<void>;
 };
 
 export type HostPort = {
@@ -42,6 +44,8 @@ export type HostPort = {
   render(notice: BackgroundNotice): string;
   /** The application's own method of that name, or null (never the SDK's or the library's). */
   callback(name: string): ((notice: FinishNotice) => unknown) | null;
+  /** Remove the SDK's own records of these child runs (its agent-tool run rows). */
+  forgetRuns(runIds: readonly string[]): void;
 };
 
 /** What the engine's parts share. */

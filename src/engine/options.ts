@@ -48,9 +48,26 @@ export type BackgroundOptions = {
   maxNoticesPerTurn?: number;
   /** `metadata.source` of notices when a task names none. Default "background-task". */
   source?: string;
+  /**
+   * How long an ended task is kept whole after it ends, in ms, before it is
+   * pruned (its rows, child agents and run records removed; a summary kept).
+   * Default 7 days; "forever" keeps every task.
+   */
+  retainEndedMs?: number | "forever";
+  /** The most ended tasks kept whole; the oldest beyond it are pruned. Default 10,000; or "unlimited". */
+  maxEndedTasks?: number | "unlimited";
+  /** How long an idempotency key dedupes, in ms from its task's creation. Default 24 h; or "forever". */
+  idempotencyWindowMs?: number | "forever";
+  /** The most summaries of pruned tasks kept; the oldest beyond it are dropped. Default 10,000. */
+  maxPrunedSummaries?: number;
 };
 
-export type ResolvedOptions = Required<BackgroundOptions>;
+/** Keyword options as numbers: "forever" and "unlimited" are Infinity. */
+type Keyworded = "retainEndedMs" | "maxEndedTasks" | "idempotencyWindowMs";
+
+export type ResolvedOptions = Omit<Required<BackgroundOptions>, Keyworded> & {
+  [K in Keyworded]: number;
+};
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
   maxConcurrentTasks: 100,
@@ -75,7 +92,11 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   maxDeliveryAttempts: 6,
   deliveryRetryMs: 1000,
   maxNoticesPerTurn: 20,
-  source: "background-task"
+  source: "background-task",
+  retainEndedMs: 7 * 24 * 60 * 60 * 1000,
+  maxEndedTasks: 10_000,
+  idempotencyWindowMs: 24 * 60 * 60 * 1000,
+  maxPrunedSummaries: 10_000
 };
 
 /** Budgets above this are refused: a forgotten task must end some day. */
@@ -110,7 +131,18 @@ const NUMERIC: Record<NumericOption, Bound> = {
   deliveryTimeoutMs: { min: 100, max: 600_000, integer: false },
   maxDeliveryAttempts: { min: 1, max: 100, integer: true },
   deliveryRetryMs: { min: 10, max: MAX_DELIVERY_BACKOFF_MS, integer: false },
-  maxNoticesPerTurn: { min: 1, max: 200, integer: true }
+  maxNoticesPerTurn: { min: 1, max: 200, integer: true },
+  retainEndedMs: { min: 0, max: 365 * 24 * 60 * 60 * 1000, integer: false },
+  maxEndedTasks: { min: 0, max: 1_000_000, integer: true },
+  idempotencyWindowMs: { min: 1000, max: 365 * 24 * 60 * 60 * 1000, integer: false },
+  maxPrunedSummaries: { min: 0, max: 1_000_000, integer: true }
+};
+
+/** The word each keyword option takes besides a number, meaning "no limit". */
+const KEYWORDS: Partial<Record<string, string>> = {
+  retainEndedMs: "forever",
+  maxEndedTasks: "unlimited",
+  idempotencyWindowMs: "forever"
 };
 
 function resolveString(name: string, value: unknown): string {
@@ -143,8 +175,18 @@ export function resolveOptions(input: BackgroundOptions = {}): ResolvedOptions {
       ? (NUMERIC as Record<string, Bound>)[name]
       : undefined;
     if (!bound) throw new InvalidOptionError(name, "is not a known option");
+    const keyword = Object.hasOwn(KEYWORDS, name) ? KEYWORDS[name] : undefined;
+    if (keyword !== undefined && value === keyword) {
+      values[name] = Number.POSITIVE_INFINITY;
+      continue;
+    }
     if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new InvalidOptionError(name, "must be a finite number");
+      throw new InvalidOptionError(
+        name,
+        keyword === undefined
+          ? "must be a finite number"
+          : `must be a finite number or "${keyword}"`
+      );
     }
     if (bound.integer && !Number.isInteger(value)) {
       throw new InvalidOptionError(name, "must be an integer");

@@ -3,7 +3,7 @@
 
 import { InvalidInputError, UnknownTaskError } from "./errors";
 import type { Ledger } from "./ledger";
-import { type TaskRow, toBatch, toTask } from "./rows";
+import { toBatch, toPrunedTask, toTask } from "./rows";
 import { isEnded, isTaskStatus, TASK_STATUSES, type TaskStatus } from "./status";
 import type {
   BackgroundBatch,
@@ -17,7 +17,7 @@ import { checkId, checkWait, isId, isPlainObject } from "./validate";
 
 const MAX_LIST_LIMIT = 200;
 
-function encodeCursor(row: TaskRow): string {
+function encodeCursor(row: { created_at: number; id: string }): string {
   return btoa(JSON.stringify([row.created_at, row.id]));
 }
 
@@ -58,9 +58,12 @@ export class Reads {
     changed.resolve();
   }
 
+  /** A task, whole; or, once pruned, its summary (`prunedAt` set); or null. */
   get(taskId: string): BackgroundTask | null {
     const row = this.#ledger.tasks.get(checkId(taskId, "taskId"));
-    return row ? toTask(row, this.#ledger.notices.of(row.id)) : null;
+    if (row && row.pruning_at === null) return toTask(row, this.#ledger.notices.of(row.id));
+    const summary = this.#ledger.pruned.summary(taskId);
+    return summary ? toPrunedTask(summary) : null;
   }
 
   getBatch(batchId: string): BackgroundBatch | null {
@@ -94,13 +97,24 @@ export class Reads {
       statuses = given;
     }
     const before = options.cursor === undefined ? null : decodeCursor(options.cursor);
-    const rows = this.#ledger.tasks.list({ statuses, limit: limit + 1, before });
-    const page = rows.slice(0, limit);
-    const notices = this.#ledger.notices.ofMany(page.map((row) => row.id));
+    const refs = this.#ledger.tasks.list({ statuses, limit: limit + 1, before });
+    const page = refs.slice(0, limit);
+    const whole = page.filter((r) => r.pruned === 0).map((r) => r.id);
+    const rows = this.#ledger.tasks.getMany(whole);
+    const notices = this.#ledger.notices.ofMany(whole);
+    const summaries = this.#ledger.pruned.summaries(
+      page.filter((r) => r.pruned === 1).map((r) => r.id)
+    );
+    const tasks = page.flatMap((ref) => {
+      const row = ref.pruned === 0 ? rows.get(ref.id) : undefined;
+      if (row) return [toTask(row, notices.get(ref.id) ?? [])];
+      const summary = summaries.get(ref.id);
+      return summary ? [toPrunedTask(summary)] : [];
+    });
     const last = page[page.length - 1];
     return {
-      tasks: page.map((row) => toTask(row, notices.get(row.id) ?? [])),
-      nextCursor: rows.length > limit && last ? encodeCursor(last) : null
+      tasks,
+      nextCursor: refs.length > limit && last ? encodeCursor(last) : null
     };
   }
 
@@ -111,7 +125,9 @@ export class Reads {
   async waitFor(ids: readonly string[], waitOptions: WaitOptions): Promise<WaitResult> {
     const { taskIds, ...options } = checkWait(ids, waitOptions);
     for (const id of taskIds) {
-      if (!this.#ledger.tasks.get(id)) throw new UnknownTaskError("taskIds", id);
+      if (!this.#ledger.tasks.get(id) && !this.#ledger.pruned.summary(id)) {
+        throw new UnknownTaskError("taskIds", id);
+      }
     }
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {

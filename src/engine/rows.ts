@@ -48,6 +48,28 @@ export type TaskRow = {
   summary: string | null;
   output_json: string | null;
   error: string | null;
+  /** Set when a prune began; the task then reads as pruned until its rows are gone. */
+  pruning_at: number | null;
+  /** 1 once its failed notices were put back in line before a prune. */
+  prune_requeued: number;
+};
+
+/** What a pruned task leaves behind. */
+export type PrunedRow = {
+  id: string;
+  agent: string;
+  title: string;
+  status: TaskStatus;
+  give_up_reason: GiveUpReason | null;
+  /** The start of its result or error, as the board shows it. */
+  outcome: string | null;
+  idempotency_key: string | null;
+  batch_id: string | null;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  pruned_at: number;
 };
 
 export type BatchRow = {
@@ -135,6 +157,7 @@ export function toTask(row: TaskRow, notices: readonly NoticeRow[]): BackgroundT
     output: parseJson(row.output_json),
     error: row.error,
     inspections: row.inspections,
+    prunedAt: null,
     notices: notices.map((n) => ({
       slot: n.slot,
       status: n.status,
@@ -157,5 +180,41 @@ export function toBatch(row: BatchRow, taskIds: string[]): BackgroundBatch {
     createdAt: row.created_at,
     endedAt: row.ended_at,
     taskIds
+  };
+}
+
+/**
+ * A pruned task as callers see it: the same shape, with what was kept (id,
+ * title, agent, status, times, attempts, an outcome excerpt) and the rest empty.
+ */
+export function toPrunedTask(row: PrunedRow): BackgroundTask {
+  const failed = row.status !== "completed";
+  return {
+    id: row.id,
+    runId: "",
+    agent: row.agent,
+    title: row.title,
+    input: null,
+    status: row.status,
+    giveUpReason: row.give_up_reason,
+    cancelReason: row.status === "cancelled" ? row.outcome : null,
+    source: "",
+    delivery: { kind: "silent" },
+    budgetMs: 0,
+    attempts: row.attempts,
+    rerun: "always",
+    createdAt: row.created_at,
+    runAt: null,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    after: [],
+    batchId: row.batch_id,
+    progress: null,
+    summary: failed ? null : row.outcome,
+    output: null,
+    error: row.status === "failed" ? row.outcome : null,
+    inspections: 0,
+    prunedAt: row.pruned_at,
+    notices: []
   };
 }

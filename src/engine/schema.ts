@@ -2,6 +2,7 @@
 
 import {
   DELIVERY_POLICIES,
+  ENDED_STATUSES,
   GIVE_UP_REASONS,
   NOTICE_SLOTS,
   NOTICE_STATUSES,
@@ -10,7 +11,7 @@ import {
   TASK_STATUSES
 } from "./status";
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** Each entry moves the schema from version i to i + 1. Append, never edit a released one. */
 const MIGRATIONS: readonly string[] = [
@@ -101,6 +102,30 @@ const MIGRATIONS: readonly string[] = [
     WHERE group_id IS NOT NULL;
   CREATE INDEX IF NOT EXISTS bg_notices_owed ON bg_notices (policy, created_at)
     WHERE delivered_at IS NULL AND failed_at IS NULL;
+  `,
+  // 3: retention. An ended task is pruned (its rows, its children, the SDK's
+  // run rows and its submissions removed) and leaves a small summary behind.
+  `
+  ALTER TABLE bg_tasks ADD COLUMN pruning_at INTEGER;
+  ALTER TABLE bg_tasks ADD COLUMN prune_requeued INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX IF NOT EXISTS bg_tasks_by_end ON bg_tasks (ended_at) WHERE ended_at IS NOT NULL;
+  CREATE TABLE IF NOT EXISTS bg_pruned (
+    id TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN (${sqlList(ENDED_STATUSES)})),
+    give_up_reason TEXT,
+    outcome TEXT,
+    idempotency_key TEXT UNIQUE,
+    batch_id TEXT,
+    attempts INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    ended_at INTEGER,
+    pruned_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS bg_pruned_by_created ON bg_pruned (created_at, id);
+  CREATE INDEX IF NOT EXISTS bg_pruned_by_pruned ON bg_pruned (pruned_at);
   `
 ];
 

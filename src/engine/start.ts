@@ -46,7 +46,7 @@ export type StartPorts = {
 
 /** A start, validated: a new row to write, or the task its key already names. */
 type Plan =
-  | { kind: "new"; task: NewTask; Child: ChildClass }
+  | { kind: "new"; task: NewTask; Child: ChildClass; releasesKey: boolean }
   | { kind: "existing"; result: StartResult };
 
 /** Run `check` for item `i`: a refusal names the item's field (`items[3].input`). */
@@ -123,21 +123,14 @@ export class Starter {
         result: { taskId: earlier.id, runId: earlier.runId, status: earlier.status, deduped: true }
       };
     }
-    const existing = key === null ? undefined : ledger.tasks.byKey(key);
+    const keyed = key === null ? null : this.#keyed(key, now);
+    const existing = keyed === "expired" ? null : keyed;
     if (existing) {
       const deps = (id: string) => afterOf(ledger.tasks.get(id) ?? { after_json: null });
-      if (closesCycle(existing.id, checked.after, deps)) {
-        throw new CycleError("after", `task ${existing.id} would depend on itself`);
+      if (closesCycle(existing.taskId, checked.after, deps)) {
+        throw new CycleError("after", `task ${existing.taskId} would depend on itself`);
       }
-      return {
-        kind: "existing",
-        result: {
-          taskId: existing.id,
-          runId: existing.run_id,
-          status: existing.status,
-          deduped: true
-        }
-      };
+      return { kind: "existing", result: existing };
     }
     for (const id of checked.after) {
       if (!ledger.tasks.get(id) && ![...byKey.values()].some((t) => t.id === id)) {
@@ -163,7 +156,23 @@ export class Starter {
       now
     };
     if (key !== null) byKey.set(key, task);
-    return { kind: "new", task, Child };
+    // A key past its window is released when the new task is written, not before.
+    return { kind: "new", task, Child, releasesKey: keyed === "expired" };
+  }
+
+  /**
+   * The task a key names, while the key dedupes: for `idempotencyWindowMs`
+   * from its task's creation, whole or pruned. A key past its window is
+   * released, and the start it came with makes a new task.
+   */
+  #keyed(key: string, now: number): StartResult | "expired" | null {
+    const { ledger, options } = this.#c;
+    const task = ledger.tasks.byKey(key);
+    const pruned = task ? undefined : ledger.pruned.summaryByKey(key);
+    const found = task ?? pruned;
+    if (!found) return null;
+    if (now >= found.created_at + options.idempotencyWindowMs) return "expired";
+    return { taskId: found.id, runId: task?.run_id ?? "", status: found.status, deduped: true };
   }
 
   /**
@@ -176,7 +185,12 @@ export class Starter {
     const running = fresh.filter((p) => p.task.status === "running").length;
     this.#checkCapacity(fresh.length - running, running);
     ledger.sql.transaction(() => {
-      for (const p of fresh) ledger.tasks.insert(p.task);
+      for (const p of fresh) {
+        if (p.releasesKey && p.task.idempotencyKey !== null) {
+          ledger.pruned.releaseKey(p.task.idempotencyKey);
+        }
+        ledger.tasks.insert(p.task);
+      }
     });
     for (const p of fresh) {
       this.#dispatcher.remember(p.Child);
@@ -225,12 +239,13 @@ export class Starter {
       inputJson: checkInput(item?.input, limits, `items[${i}].input`),
       title: checkTitle(item?.title, `items[${i}].title`) ?? deriveTitle(item?.input, Child.name)
     }));
-    if (key !== null) {
-      const existing = ledger.batches.byKey(key);
-      if (existing) {
+    const existing = key === null ? undefined : ledger.batches.byKey(key);
+    if (existing && key !== null) {
+      if (Date.now() < existing.created_at + limits.idempotencyWindowMs) {
         const taskIds = ledger.batches.tasks(existing.id).map((t) => t.id);
         return { batchId: existing.id, taskIds, deduped: true };
       }
+      ledger.pruned.releaseKey(key);
     }
     this.#checkCapacity(items.length, 0);
     const now = Date.now();

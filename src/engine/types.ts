@@ -54,6 +54,12 @@ export type BackgroundTask = {
   output: unknown;
   error: string | null;
   inspections: number;
+  /**
+   * When the task was pruned (see `retainEndedMs`), else null. A pruned task
+   * keeps its id, title, agent, status, times, attempts and the start of its
+   * result or error; its input, output, notices and child are gone.
+   */
+  prunedAt: number | null;
   notices: NoticeState[];
 };
 
@@ -145,3 +151,11 @@ export type WaitResult = { done: boolean; tasks: BackgroundTask[] };
 
 /** What `retryDelivery` did: how many failed notices it put back in line. */
 export type RetryDeliveryResult = { taskId: string; requeued: number };
+
+/** What `forget` did: pruned now, or why not. */
+export type ForgetResult =
+  | { taskId: string; forgotten: true }
+  | { taskId: string; forgotten: false; reason: "not-found" | "not-ended" | "held" };
+
+/** What `prune` did: how many ended tasks it pruned. */
+export type PruneResult = { pruned: number };

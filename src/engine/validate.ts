@@ -347,3 +347,17 @@ export function checkBatch(
   }
   return { instructions, maxConcurrency, delivery };
 }
+
+/** `prune({ olderThan })`: a Date or epoch ms, not in the future. */
+export function checkOlderThan(options: unknown): number {
+  if (!isPlainObject(options)) {
+    throw new InvalidInputError("options", "must be an object: { olderThan }");
+  }
+  const { olderThan } = options;
+  const ms = olderThan instanceof Date ? olderThan.getTime() : olderThan;
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+    throw new InvalidInputError("olderThan", "must be a valid Date or epoch milliseconds");
+  }
+  if (ms > Date.now()) throw new InvalidInputError("olderThan", "is in the future");
+  return ms;
+}

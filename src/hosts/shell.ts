@@ -88,6 +88,20 @@ function around<K extends keyof Hooks>(
   (host as Record<K, unknown>)[name] = wrapped;
 }
 
+/**
+ * Remove the SDK's agent-tool run rows of these runs. The SDK offers
+ * `clearAgentToolRuns` by age and status only, which would also clear an
+ * application's own runs; so the rows are removed by run id.
+ */
+function forgetRuns(ctx: DurableObjectState, runIds: readonly string[]): void {
+  const sql = ctx.storage.sql;
+  const table = sql
+    .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cf_agent_tool_runs'")
+    .toArray();
+  if (table.length === 0) return;
+  for (const runId of runIds) sql.exec("DELETE FROM cf_agent_tool_runs WHERE run_id = ?", runId);
+}
+
 export function withBackground(Base: AgentClass, chat: ChatAdapter | null) {
   const engines = new WeakMap<object, BackgroundEngine>();
 
@@ -159,7 +173,8 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null) {
       chat: chat?.delivery(host) ?? null,
       name: host.constructor.name,
       render: (notice) => host.renderBackgroundNotice(notice),
-      callback: (name) => callback(host, name)
+      callback: (name) => callback(host, name),
+      forgetRuns: (runIds) => forgetRuns(ctx, runIds)
     };
     const engine = new BackgroundEngine(
       port,

@@ -14,6 +14,7 @@ type ThinkChat = {
     options: { idempotencyKey: string }
   ): Promise<{ submissionId: string; accepted: boolean }>;
   addMessages(messages: UIMessage[]): Promise<void>;
+  deleteSubmission(submissionId: string): Promise<boolean>;
   beforeTurn(turn: { requestId?: string }): unknown;
   onChatResponse(result: { requestId?: string }): unknown;
 };
@@ -24,7 +25,10 @@ export const thinkChat: ChatAdapter = {
     const chat = host as ThinkChat;
     return {
       submit: (messages, idempotencyKey) => chat.submitMessages(messages, { idempotencyKey }),
-      add: (messages) => chat.addMessages(messages)
+      add: (messages) => chat.addMessages(messages),
+      forget: async (submissionId) => {
+        await chat.deleteSubmission(submissionId);
+      }
     };
   },
   watchTurns(host, turns) {

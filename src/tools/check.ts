@@ -66,6 +66,9 @@ export function checkTool(context: ToolContext) {
           attempts: task.attempts,
           runtime_ms: runtimeMs(task),
           ...(input.wait ? { timed_out: timedOut } : {}),
+          ...(task.prunedAt !== null
+            ? { pruned: true, note: "pruned: only the start of its outcome is kept" }
+            : {}),
           ...(isEnded(task.status)
             ? outputPage(task, offset, context.options.outputPageChars)
             : { progress: progressView(task) })

@@ -1,6 +1,7 @@
 // What the tools share: the context they run in, the allow-list lookup, the
 // keys they derive, and the compact view of a task the model reads.
 
+import { noticeState } from "../board/view";
 import type { BackgroundTasks } from "../engine/engine";
 import { outputText } from "../engine/notice";
 import { MAX_BUDGET_MS } from "../engine/options";
@@ -143,7 +144,8 @@ export function row(context: ToolContext, task: BackgroundTask) {
     attempts: task.attempts,
     runtime_ms: runtimeMs(task),
     progress: progressView(task),
-    notice: noticeView(task)
+    notice: noticeState(task),
+    ...(task.prunedAt !== null ? { pruned: true } : {})
   };
 }
 
@@ -162,11 +164,4 @@ export function outputPage(task: BackgroundTask, offset: number, pageChars: numb
         }
       : {})
   };
-}
-
-/** Where a task's notices stand: none yet, pending, delivered, or failed (every attempt failed). */
-export function noticeView(task: BackgroundTask): "none" | "pending" | "delivered" | "failed" {
-  if (task.notices.length === 0) return "none";
-  if (task.notices.some((n) => n.state === "failed")) return "failed";
-  return task.notices.every((n) => n.state === "delivered") ? "delivered" : "pending";
 }

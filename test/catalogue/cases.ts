@@ -467,7 +467,7 @@ export const START_BATCH: Surface<unknown> = {
 
 /** Ids passed to every lookup. `code` "unknown" means the plain answer for an unknown id. */
 export const IDS: Surface<unknown> = {
-  surface: "get(), refresh(), transcript(), cancel(), getBatch()",
+  surface: "get(), refresh(), transcript(), cancel(), retryDelivery(), forget(), getBatch()",
   cases: [
     { field: "taskId / batchId", input: "a number", code: "invalid_input", args: 42 },
     { field: "taskId / batchId", input: "null", code: "invalid_input", args: null },
@@ -690,6 +690,50 @@ export const CLASS_OPTIONS: Surface<unknown> = {
       input: "-1",
       code: "invalid_option",
       args: { maxStartMany: -1 }
+    },
+    { field: "retainEndedMs", input: "-1", code: "invalid_option", args: { retainEndedMs: -1 } },
+    {
+      field: "retainEndedMs",
+      input: "NaN",
+      code: "invalid_option",
+      args: { retainEndedMs: Number.NaN }
+    },
+    {
+      field: "retainEndedMs",
+      input: 'Infinity (say "forever")',
+      code: "invalid_option",
+      args: { retainEndedMs: Number.POSITIVE_INFINITY }
+    },
+    {
+      field: "retainEndedMs",
+      input: "over a year",
+      code: "invalid_option",
+      args: { retainEndedMs: 366 * DAY }
+    },
+    {
+      field: "retainEndedMs",
+      input: '"never" (not its keyword)',
+      code: "invalid_option",
+      args: { retainEndedMs: "never" }
+    },
+    {
+      field: "maxEndedTasks",
+      input: '"forever" (its keyword is "unlimited")',
+      code: "invalid_option",
+      args: { maxEndedTasks: "forever" }
+    },
+    { field: "maxEndedTasks", input: "2.5", code: "invalid_option", args: { maxEndedTasks: 2.5 } },
+    {
+      field: "idempotencyWindowMs",
+      input: "0",
+      code: "invalid_option",
+      args: { idempotencyWindowMs: 0 }
+    },
+    {
+      field: "maxPrunedSummaries",
+      input: "-1",
+      code: "invalid_option",
+      args: { maxPrunedSummaries: -1 }
     },
     {
       field: "maxConcurrentTasks",
@@ -1443,10 +1487,71 @@ export const BOARD: Surface<BoardRequest> = {
       args: { method: "POST", path: "/tasks/$OWN_TASK/cancel" }
     },
     {
+      field: "x-background-board",
+      input: "POST /tasks/<own task>/forget without the header",
+      code: "403 forbidden",
+      args: { method: "POST", path: "/tasks/$OWN_TASK/forget" }
+    },
+    {
+      field: "x-background-board",
+      input: "POST /tasks/<own task>/retry-delivery without the header",
+      code: "403 forbidden",
+      args: { method: "POST", path: "/tasks/$OWN_TASK/retry-delivery" }
+    },
+    {
+      field: "x-background-board",
+      input: "POST /prune without the header",
+      code: "403 forbidden",
+      args: { method: "POST", path: `/prune?olderThan=1` }
+    },
+    {
+      field: "olderThan",
+      input: "POST /prune without olderThan",
+      code: "400 invalid_input",
+      args: { method: "POST", path: "/prune", board: true }
+    },
+    {
+      field: "olderThan",
+      input: "POST /prune?olderThan=<next year>",
+      code: "400 invalid_input",
+      args: { method: "POST", path: `/prune?olderThan=${Date.UTC(2100, 0, 1)}`, board: true }
+    },
+    {
+      field: "taskId",
+      input: "POST /tasks/<another instance's task>/forget",
+      code: "404 not_found",
+      args: { method: "POST", path: `/tasks/${OTHER}/forget`, board: true }
+    },
+    {
       field: "route",
       input: "GET /nothing-here",
       code: "404 not_found",
       args: { method: "GET", path: "/nothing-here" }
+    }
+  ]
+};
+
+// ── prune() ──────────────────────────────────────────────────────────────────
+
+export const PRUNE: Surface<unknown> = {
+  surface: "prune()",
+  cases: [
+    { field: "options", input: "null", code: "invalid_input", args: null },
+    { field: "olderThan", input: "missing", code: "invalid_input", args: {} },
+    { field: "olderThan", input: "a string", code: "invalid_input", args: { olderThan: "soon" } },
+    { field: "olderThan", input: "NaN", code: "invalid_input", args: { olderThan: Number.NaN } },
+    { field: "olderThan", input: "negative", code: "invalid_input", args: { olderThan: -1 } },
+    {
+      field: "olderThan",
+      input: "in the future",
+      code: "invalid_input",
+      args: { olderThan: Date.UTC(2100, 0, 1) }
+    },
+    {
+      field: "olderThan",
+      input: "an invalid Date",
+      code: "invalid_input",
+      args: { olderThan: new Date(Number.NaN) }
     }
   ]
 };
@@ -1459,6 +1564,7 @@ export const ALL_SURFACES: Surface<unknown>[] = [
   IDS,
   WAIT_FOR as Surface<unknown>,
   LIST,
+  PRUNE,
   CLASS_OPTIONS,
   TOOL_SET_OPTIONS as Surface<unknown>,
   ...(TOOLS as Surface<unknown>[]),
@@ -1483,4 +1589,5 @@ export function catalogueRows(): string[][] {
 }
 
 /** What a lookup answers for a well-formed id it does not know. */
-export const UNKNOWN_ANSWER = "`null` (cancel: `not-found`), no error";
+export const UNKNOWN_ANSWER =
+  "`null` (cancel, forget: `not-found`; retryDelivery: 0 requeued), no error";

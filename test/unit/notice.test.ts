@@ -28,6 +28,7 @@ const task: BackgroundTask = {
   output: null,
   error: null,
   inspections: 4,
+  prunedAt: null,
   notices: []
 };
 

@@ -16,9 +16,11 @@ import {
   backgroundTools,
   type CancelResult,
   type FinishNotice,
+  type ForgetResult,
   type ListOptions,
   type ListResult,
   noticeMetadata,
+  type PruneResult,
   type RetryDeliveryResult,
   type StartOptions,
   type StartResult
@@ -28,6 +30,8 @@ export type Env = {
   TestParent: DurableObjectNamespace<TestParent>;
   DeliveryParent: DurableObjectNamespace<DeliveryParent>;
   RerunParent: DurableObjectNamespace<RerunParent>;
+  RetentionParent: DurableObjectNamespace<RetentionParent>;
+  WindowParent: DurableObjectNamespace<WindowParent>;
   StrictParent: DurableObjectNamespace<StrictParent>;
   ThresholdParent: DurableObjectNamespace<ThresholdParent>;
   ToolParent: DurableObjectNamespace<ToolParent>;
@@ -421,6 +425,9 @@ export class TestParent extends BackgroundThink<Env> {
     method:
       | "startBatch"
       | "startMany"
+      | "forget"
+      | "retryDelivery"
+      | "prune"
       | "get"
       | "refresh"
       | "transcript"
@@ -458,6 +465,8 @@ export class TestParent extends BackgroundThink<Env> {
       tasks: rows("bg_tasks"),
       batches: rows("bg_batches"),
       notices: rows("bg_notices"),
+      attempts: rows("bg_runs"),
+      pruned: rows("bg_pruned"),
       jobs,
       runs: this.sdkRuns()
     });
@@ -725,11 +734,24 @@ export class BenchParent extends BackgroundThink<Env> {
   }
 
   /** Every accepted submission (read from Think's table: listSubmissions stops at 100). */
+  /**
+   * Every notice accepted, by submission (Think's table: listSubmissions stops
+   * at 100). Ours may carry several notices in one submission (a group): each
+   * stamped message counts as its task's notice, keyed `bg:<taskId>:`.
+   */
   async notices(): Promise<BenchNotice[]> {
     await this.listSubmissions({ limit: 1 }); // makes sure the table exists
-    return this.sql<BenchNotice>`
-      SELECT idempotency_key AS key, created_at AS createdAt
+    const rows = this.sql<{ key: string; createdAt: number; messages: string }>`
+      SELECT idempotency_key AS key, created_at AS createdAt, messages_json AS messages
       FROM cf_think_submissions WHERE idempotency_key IS NOT NULL`;
+    return rows.flatMap((row) => {
+      if (!row.key.startsWith("bg:group:")) return [{ key: row.key, createdAt: row.createdAt }];
+      const messages = JSON.parse(row.messages) as { role: string; metadata?: unknown }[];
+      return messages.flatMap((m) => {
+        const meta = noticeMetadata(m);
+        return meta ? [{ key: `bg:${meta.taskId}:${meta.status}`, createdAt: row.createdAt }] : [];
+      });
+    });
   }
 
   async childEnd(runId: string): Promise<number | null> {
@@ -816,6 +838,91 @@ export class RerunParent extends TestParent {
     pollMinMs: 1000,
     pollMaxMs: 2000,
     maxAttempts: 2
+  };
+}
+
+/**
+ * Retention on a short leash: ended tasks are pruned one second after they
+ * end. Its prune can be held at a step (a crash point for restart tests).
+ */
+export class RetentionParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 2000,
+    retainEndedMs: 1000,
+    maxPrunedSummaries: 5,
+    deliveryLeaseMs: 1000,
+    deliveryTimeoutMs: 400,
+    deliveryRetryMs: 100,
+    maxDeliveryAttempts: 2
+  };
+
+  readonly #self = crypto.randomUUID();
+
+  /** Hold this instance's next prune at a step: a restarted instance is not held. */
+  holdPrune(step: "delete-child" | "forget-submission"): void {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    this.sql`INSERT OR REPLACE INTO test_flags VALUES ('prune_hold', ${`${step}:${this.#self}`})`;
+  }
+
+  #held(step: string): boolean {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    const v = this.sql<{ v: string }>`SELECT v FROM test_flags WHERE k = 'prune_hold'`[0]?.v;
+    return v === `${step}:${this.#self}`;
+  }
+
+  override async onStart(): Promise<void> {
+    await super.onStart();
+    const agents = this.dynamicAgents;
+    const remove = agents.delete.bind(agents);
+    agents.delete = (cls, name) =>
+      this.#held("delete-child") ? new Promise<void>(() => {}) : remove(cls, name);
+  }
+
+  override async deleteSubmission(submissionId: string): Promise<boolean> {
+    if (this.#held("forget-submission")) return new Promise<boolean>(() => {});
+    return super.deleteSubmission(submissionId);
+  }
+
+  /** How much of a task is left: our rows, its children, the SDK's runs and submissions. */
+  leftOf(taskId: string, runIds: string[]): Record<string, number> {
+    const count = (query: string, ...args: SqlStorageValue[]) =>
+      Number(this.ctx.storage.sql.exec(query, ...args).toArray()[0]?.n ?? 0);
+    const marks = runIds.map(() => "?").join(", ");
+    return {
+      tasks: count("SELECT COUNT(*) AS n FROM bg_tasks WHERE id = ?", taskId),
+      notices: count("SELECT COUNT(*) AS n FROM bg_notices WHERE task_id = ?", taskId),
+      runs: count("SELECT COUNT(*) AS n FROM bg_runs WHERE task_id = ?", taskId),
+      summaries: count("SELECT COUNT(*) AS n FROM bg_pruned WHERE id = ?", taskId),
+      children: runIds.filter((id) => this.dynamicAgents.has("Worker", id)).length,
+      sdkRuns: count(
+        `SELECT COUNT(*) AS n FROM cf_agent_tool_runs WHERE run_id IN (${marks})`,
+        ...runIds
+      ),
+      submissions: count(
+        "SELECT COUNT(*) AS n FROM cf_think_submissions WHERE idempotency_key LIKE ?",
+        `bg:${taskId}:%`
+      )
+    };
+  }
+
+  forgetTask(taskId: string): Promise<ForgetResult> {
+    return this.background.forget(taskId);
+  }
+
+  pruneBefore(olderThan: number): Promise<PruneResult> {
+    return this.background.prune({ olderThan });
+  }
+}
+
+/** A short idempotency window and few ended tasks kept; no retention by age. */
+export class WindowParent extends RetentionParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 2000,
+    retainEndedMs: "forever",
+    maxEndedTasks: 3,
+    idempotencyWindowMs: 1000
   };
 }
 

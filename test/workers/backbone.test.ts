@@ -14,8 +14,18 @@ async function tick(p: Ticking & Rpc.DurableObjectBranded) {
   await runDurableObjectAlarm(p as unknown as DurableObjectStub);
 }
 
-async function backboneJobs(p: { jobs(): Promise<{ callback: string }[]> }) {
+async function backboneJobs(p: { jobs(): Promise<{ callback: string; time: number }[]> }) {
   return (await p.jobs()).filter((job) => job.callback === "backgroundTick");
+}
+
+/**
+ * Backbone jobs that poll: due within the hour. An idle parent keeps at most
+ * one job, the retention sweep, due when its oldest ended task has been kept
+ * for `retainEndedMs` (7 days by default).
+ */
+async function pollingJobs(p: { jobs(): Promise<{ callback: string; time: number }[]> }) {
+  const hour = Date.now() + 60 * 60 * 1000;
+  return (await backboneJobs(p)).filter((job) => job.time < hour);
 }
 
 describe("null inspections", () => {
@@ -55,7 +65,7 @@ describe("null inspections", () => {
     const task = await taskOf(p, r.taskId);
     expect(task?.status).toBe("gave_up");
     expect(task?.giveUpReason).toBe("lost");
-    expect(await backboneJobs(p)).toHaveLength(0);
+    expect(await pollingJobs(p)).toHaveLength(0);
     // Nothing further happens on later ticks.
     await tick(p);
     await sleep(300);
@@ -80,7 +90,7 @@ describe("give-up", () => {
     const child = (await p.inspectChild("Worker", r.runId)) as { status: string } | null;
     expect(child?.status).toBe("aborted");
     await sleep(1500);
-    await p.makeJobsDue();
+    await tick(p);
     await sleep(500);
     expect((await noticesOf(p)).map((n) => n.status)).toEqual(["gave_up"]);
     const task = await taskOf(p, r.taskId);
@@ -88,7 +98,7 @@ describe("give-up", () => {
     expect(task?.giveUpReason).toBe("budget");
     // One notice, one model turn.
     expect((await p.modelLog()).filter((c) => c.text.includes(r.taskId))).toHaveLength(1);
-    expect(await backboneJobs(p)).toHaveLength(0);
+    expect(await pollingJobs(p)).toHaveLength(0);
   });
 
   it("a premature give-up does not hide the real result: one give-up notice, then one result notice", async () => {
@@ -131,7 +141,7 @@ describe("fast path and backbone", () => {
     expect(subs.map((s) => s.idempotencyKey)).toEqual([`bg:${r.taskId}:result`]);
   });
 
-  it("leaves no backbone job once nothing is outstanding", async () => {
+  it("stops polling once nothing is outstanding: only the retention sweep is left, a week ahead", async () => {
     const p = await parent();
     started(await p.startTask("Worker", { task: uniqueName("a"), delayMs: 1500 }));
     expect(await backboneJobs(p)).toHaveLength(1);
@@ -142,10 +152,12 @@ describe("fast path and backbone", () => {
       (n) => n.length === 2
     );
     await until(
-      () => backboneJobs(p),
+      () => pollingJobs(p),
       (jobs) => jobs.length === 0,
       3000
     );
-    expect(await backboneJobs(p)).toHaveLength(0);
+    const [sweep, ...more] = await backboneJobs(p);
+    expect(more).toHaveLength(0);
+    expect(sweep?.time).toBeGreaterThanOrEqual(Date.now() + 7 * 24 * 60 * 60 * 1000 - 10_000);
   });
 });

@@ -12,6 +12,7 @@ import {
   IDS,
   LIST,
   OTHER,
+  PRUNE,
   START,
   START_BATCH,
   START_MANY,
@@ -102,7 +103,15 @@ describe("bad-input catalogue: engine methods", () => {
   });
 
   describe("lookups by id", () => {
-    const methods = ["get", "refresh", "transcript", "cancel", "getBatch"] as const;
+    const methods = [
+      "get",
+      "refresh",
+      "transcript",
+      "cancel",
+      "retryDelivery",
+      "forget",
+      "getBatch"
+    ] as const;
     it.each(IDS.cases)("$input → $code", async (c: Case<unknown>) => {
       const p = await parent();
       // Something stored, so "changes nothing" means something.
@@ -112,9 +121,15 @@ describe("bad-input catalogue: engine methods", () => {
         const result = await p.callEngine(method, [fill(c.args, { [OTHER]: other })]);
         if (c.code === "unknown") {
           if (isError(result)) throw new Error(`${method}: ${result.error.message}`);
-          const expected = method === "cancel" ? "not-found" : null;
-          const answer = JSON.parse(result.json) as { outcome?: string } | null;
-          expect(method === "cancel" ? answer?.outcome : answer).toBe(expected);
+          const answer = JSON.parse(result.json) as {
+            outcome?: string;
+            reason?: string;
+            requeued?: number;
+          } | null;
+          if (method === "cancel") expect(answer?.outcome).toBe("not-found");
+          else if (method === "forget") expect(answer?.reason).toBe("not-found");
+          else if (method === "retryDelivery") expect(answer?.requeued).toBe(0);
+          else expect(answer).toBeNull();
         } else {
           if (!isError(result)) throw new Error(`${method} accepted it: ${result.json}`);
           expect(result.error.code).toBe(c.code);
@@ -129,6 +144,17 @@ describe("bad-input catalogue: engine methods", () => {
     const p = await parent();
     const before = await p.storedState();
     const result = await p.callEngine("waitFor", fill(c.args, { [OTHER]: other }));
+    if (!isError(result)) throw new Error(`accepted: ${result.json.slice(0, 200)}`);
+    expect(result.error.code).toBe(c.code);
+    expect(result.error.field).toBe(c.field);
+    expect(await p.storedState()).toBe(before);
+  });
+
+  it.each(PRUNE.cases)("prune() $field: $input → $code", async (c: Case<unknown>) => {
+    const p = await parent();
+    await scheduledTask(p);
+    const before = await p.storedState();
+    const result = await p.callEngine("prune", [c.args]);
     if (!isError(result)) throw new Error(`accepted: ${result.json.slice(0, 200)}`);
     expect(result.error.code).toBe(c.code);
     expect(result.error.field).toBe(c.field);

@@ -3,6 +3,7 @@
 import { newSecret } from "../keys";
 import { BatchLedger } from "./batches";
 import { NoticeLedger } from "./notices";
+import { PrunedLedger } from "./pruned";
 import { Sql } from "./sql";
 import { TaskLedger } from "./tasks";
 
@@ -14,6 +15,7 @@ export class Ledger {
   readonly tasks: TaskLedger;
   readonly batches: BatchLedger;
   readonly notices: NoticeLedger;
+  readonly pruned: PrunedLedger;
   #secret: string | undefined;
 
   constructor(storage: DurableObjectStorage) {
@@ -21,6 +23,7 @@ export class Ledger {
     this.tasks = new TaskLedger(this.sql);
     this.batches = new BatchLedger(this.sql);
     this.notices = new NoticeLedger(this.sql);
+    this.pruned = new PrunedLedger(this.sql);
   }
 
   /**

@@ -1,0 +1,157 @@
+// Retention: ended tasks are pruned after `retainEndedMs` (or beyond
+// `maxEndedTasks`), so a parent's storage stays bounded. Pruning a task
+// removes its rows, every child agent it ran (with the child's storage), the
+// SDK's run rows and its notice submissions, and leaves a small summary.
+//
+// A prune is two transactions with the deletions between them: first the
+// summary is written and the task marked (it reads as pruned from then on),
+// then children and records are removed (each step idempotent), then its
+// rows. A restart anywhere resumes the prune from the mark; nothing is left
+// half-removed.
+
+import type { Dispatcher } from "./dispatch";
+import { type EngineContext, logError } from "./host";
+import { outputText } from "./notice";
+import { type TaskRow, toTask } from "./rows";
+import { isEnded } from "./status";
+import type { ForgetResult, PruneResult } from "./types";
+
+/** How much later than the first task is due a sweep waits: a tenth of the retention, at most an hour. */
+export function sweepSlack(retainEndedMs: number): number {
+  return Math.min(retainEndedMs / 10, 60 * 60 * 1000);
+}
+
+/** Tasks pruned in one sweep; more wait for the next (which comes at once). */
+const PRUNES_PER_SWEEP = 25;
+const OUTCOME_CHARS = 400;
+
+function outcomeExcerpt(row: TaskRow): string | null {
+  const task = toTask(row, []);
+  const text =
+    task.status === "completed"
+      ? outputText(task)
+      : task.status === "failed"
+        ? (task.error ?? "failed")
+        : task.status === "cancelled"
+          ? (task.cancelReason ?? "cancelled")
+          : `given up (${task.giveUpReason ?? "unknown"})`;
+  return text.slice(0, OUTCOME_CHARS);
+}
+
+export class Retention {
+  readonly #c: EngineContext;
+  readonly #dispatcher: Dispatcher;
+
+  constructor(context: EngineContext, dispatcher: Dispatcher) {
+    this.#c = context;
+    this.#dispatcher = dispatcher;
+  }
+
+  /**
+   * One bounded pass: finish prunes a restart cut short, put failed notices
+   * of tasks due for pruning back in line once (a notice is never pruned
+   * undelivered), prune what is due, and trim the summaries.
+   */
+  async sweep(now: number): Promise<void> {
+    const { ledger, options } = this.#c;
+    let budget = PRUNES_PER_SWEEP;
+    for (const row of ledger.pruned.inProgress(budget)) {
+      await this.#finish(row);
+      budget--;
+    }
+    const endedBy = now - options.retainEndedMs;
+    for (const taskId of ledger.pruned.heldByFailedNotices(endedBy, PRUNES_PER_SWEEP)) {
+      ledger.pruned.markRequeuedForPrune(taskId);
+      if (ledger.notices.requeueFailed(taskId) > 0) this.#c.changed(taskId);
+    }
+    const over = Math.max(0, ledger.pruned.endedCount() - options.maxEndedTasks);
+    const due = [
+      ...ledger.pruned.prunable(Number.POSITIVE_INFINITY, Math.min(over, budget)),
+      ...(Number.isFinite(endedBy) ? ledger.pruned.prunable(endedBy, budget) : [])
+    ];
+    const seen = new Set<string>();
+    for (const row of due) {
+      if (budget <= 0 || seen.has(row.id)) continue;
+      seen.add(row.id);
+      budget--;
+      await this.#prune(row, now);
+    }
+    ledger.pruned.trimSummaries(options.maxPrunedSummaries);
+  }
+
+  /** When the next sweep has work, or null when none will (no idle wake-up is armed). */
+  nextDue(now: number): number | null {
+    const { ledger, options } = this.#c;
+    if (ledger.pruned.inProgress(1).length > 0) return now;
+    if (ledger.pruned.endedCount() > options.maxEndedTasks) {
+      // Only what can be pruned counts: a sweep for nothing would wake the object for nothing.
+      if (ledger.pruned.oldestPrunable() !== null) return now;
+    }
+    if (!Number.isFinite(options.retainEndedMs)) return null;
+    // The oldest task that will be due: prunable, or held by a failed notice
+    // that is retried once when its task is due. A little later than that,
+    // so one sweep takes the tasks that end close together.
+    const ended = [ledger.pruned.oldestPrunable(), ledger.pruned.oldestHeldByFailedNotices()];
+    const oldest = ended.filter((t): t is number => t !== null);
+    if (oldest.length === 0) return null;
+    return Math.min(...oldest) + options.retainEndedMs + sweepSlack(options.retainEndedMs);
+  }
+
+  /** Prune one ended task now. A running task, or one still held (notices owed, a dependant or batch open), is not. */
+  async forget(taskId: string): Promise<ForgetResult> {
+    const { ledger } = this.#c;
+    const row = ledger.tasks.get(taskId);
+    if (!row) {
+      return ledger.pruned.summary(taskId)
+        ? { taskId, forgotten: true }
+        : { taskId, forgotten: false, reason: "not-found" };
+    }
+    if (row.pruning_at !== null) {
+      await this.#finish(row);
+      return { taskId, forgotten: true };
+    }
+    if (!isEnded(row.status)) return { taskId, forgotten: false, reason: "not-ended" };
+    const prunable = ledger.pruned.prunable(Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER);
+    if (!prunable.some((t) => t.id === taskId)) return { taskId, forgotten: false, reason: "held" };
+    await this.#prune(row, Date.now());
+    return { taskId, forgotten: true };
+  }
+
+  /** Prune every prunable task that ended before `olderThan` (epoch ms). */
+  async pruneEndedBefore(olderThan: number): Promise<PruneResult> {
+    let pruned = 0;
+    for (;;) {
+      const batch = this.#c.ledger.pruned.prunable(olderThan - 1, PRUNES_PER_SWEEP);
+      if (batch.length === 0) break;
+      for (const row of batch) {
+        if (await this.#prune(row, Date.now())) pruned++;
+      }
+    }
+    this.#c.ledger.pruned.trimSummaries(this.#c.options.maxPrunedSummaries);
+    return { pruned };
+  }
+
+  async #prune(row: TaskRow, now: number): Promise<boolean> {
+    if (!this.#c.ledger.pruned.begin(row, outcomeExcerpt(row), now)) return false;
+    this.#c.changed(row.id);
+    await this.#finish(row);
+    return true;
+  }
+
+  /** Remove a marked task's children, records and rows. Every step may run twice. */
+  async #finish(row: TaskRow): Promise<void> {
+    const { ledger, host } = this.#c;
+    try {
+      const runIds = ledger.tasks.runIds(row.id);
+      for (const runId of runIds) await this.#dispatcher.deleteChild(row.agent, runId);
+      host.forgetRuns(runIds);
+      if (host.chat) {
+        for (const id of ledger.pruned.submissionIds(row.id)) await host.chat.forget(id);
+      }
+      ledger.pruned.finish(row.id, row.batch_id);
+    } catch (error) {
+      // Left marked: the next sweep finishes it.
+      logError(`pruning ${row.id} failed; the next sweep finishes it`, error);
+    }
+  }
+}

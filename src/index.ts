@@ -19,6 +19,14 @@ export {
   UnknownAgentError,
   UnknownTaskError
 } from "./engine/errors";
+// Observability: events on the `agents:background` diagnostics channel.
+export {
+  BACKGROUND_CHANNEL,
+  type BackgroundEvent,
+  type BackgroundEventPayloads,
+  type BackgroundEventType,
+  subscribe as subscribeBackgroundEvents
+} from "./engine/events";
 // Notices: their text, and how a client tells them apart.
 export {
   type BackgroundNotice,

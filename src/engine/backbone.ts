@@ -5,6 +5,7 @@
 // its cost does not grow with the runs the fast path already covers.
 
 import { cadenceDelayMs, nextTickAt } from "./cadence";
+import { emit } from "./events";
 import { BACKBONE_CALLBACK, type EngineContext, logError } from "./host";
 import type { TaskRow } from "./rows";
 
@@ -43,9 +44,10 @@ export class Backbone {
     this.#armed = null; // the armed job has fired
     const { ledger } = this.#c;
     const now = Date.now();
-    const due = ledger.tasks
-      .runningRefs()
-      .filter((ref) => ref.confirmed === 0 || ref.budget_at <= now || !ports.isLive(ref.run_id));
+    const running = ledger.tasks.runningRefs();
+    const due = running.filter(
+      (ref) => ref.confirmed === 0 || ref.budget_at <= now || !ports.isLive(ref.run_id)
+    );
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < due.length; i = next++) {
@@ -61,6 +63,12 @@ export class Backbone {
     const started = await ports.promote();
     await ports.flush();
     await ports.sweep(now);
+    emit(this.#c.source, "background:tick", () => ({
+      running: running.length,
+      inspected: due.length,
+      owed: ledger.notices.countOwed(),
+      ms: Date.now() - now
+    }));
     const step = typeof payload?.step === "number" ? payload.step + 1 : 1;
     await this.arm({ reset: started > 0, step });
   }

@@ -10,6 +10,7 @@
 
 import type { UIMessage } from "ai";
 import { type NoticeFacts, stampNotice } from "../wire/notice";
+import { emit } from "./events";
 import { type EngineContext, errorText, logError, withTimeout } from "./host";
 import { groupKey, newGroupId, noticeKey, noticeMessageId } from "./keys";
 import type { NoticeTarget } from "./ledger";
@@ -125,8 +126,9 @@ export class Delivery {
         }
       }
       ledger.notices.markDelivered(target, Date.now(), null);
+      this.#delivered([row]);
     } catch (error) {
-      this.#failed(target, attempt, error);
+      this.#failed(target, [row], attempt, error);
     }
     await this.#afterDelivery();
   }
@@ -167,8 +169,9 @@ export class Delivery {
           }
         }
         ledger.notices.markDelivered(target, Date.now(), submissionId);
+        this.#delivered(claimed.members);
       } catch (error) {
-        this.#failed(target, attempt, error);
+        this.#failed(target, claimed.members, attempt, error);
       }
     } finally {
       this.#groupInFlight = false;
@@ -226,13 +229,29 @@ export class Delivery {
     }
   }
 
+  #delivered(rows: readonly NoticeRow[]): void {
+    emit(this.#c.source, "background:notice:delivered", () => ({
+      taskIds: rows.map((r) => r.task_id),
+      slots: rows.map((r) => r.slot),
+      policy: rows[0]?.policy ?? "react",
+      latencyMs: Date.now() - Math.min(...rows.map((r) => r.created_at))
+    }));
+  }
+
   /** A failed attempt: back off and try again, or, after the last one, fail for good. */
-  #failed(target: NoticeTarget, attempt: number, error: unknown): void {
+  #failed(target: NoticeTarget, rows: readonly NoticeRow[], attempt: number, error: unknown): void {
     const { ledger, options } = this.#c;
     const now = Date.now();
     const last = attempt >= options.maxDeliveryAttempts;
     const pause = Math.min(options.deliveryRetryMs * 2 ** (attempt - 1), MAX_DELIVERY_BACKOFF_MS);
     ledger.notices.recordFailure(target, errorText(error), now, last ? null : now + pause);
+    emit(this.#c.source, "background:notice:failed", () => ({
+      taskIds: rows.map((r) => r.task_id),
+      attempt,
+      final: last,
+      retryInMs: last ? null : pause,
+      error: errorText(error)
+    }));
     const what =
       "groupId" in target ? `group ${target.groupId}` : `${target.slot} of ${target.subjectId}`;
     logError(

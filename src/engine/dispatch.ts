@@ -2,6 +2,7 @@
 // promise with waitUntil (the fast path), and ask children how their runs are.
 
 import type { AgentToolRunInspection, RunAgentToolResult } from "agents";
+import { emit } from "./events";
 import { type EngineContext, logError, withTimeout } from "./host";
 import type { TaskRow } from "./rows";
 import type { ChildClass } from "./types";
@@ -87,8 +88,16 @@ export class Dispatcher {
    * the run is handed to the child first. The child's start is idempotent by
    * runId.
    */
-  attach(ref: RunRef, recovering: boolean): void {
+  attach(ref: RunRef, recovering: boolean, attempt = 1): void {
     if (this.#live.has(ref.run_id)) return;
+    if (!recovering) {
+      emit(this.#c.source, "background:dispatched", () => ({
+        taskId: ref.id,
+        runId: ref.run_id,
+        agent: ref.agent,
+        attempt
+      }));
+    }
     const Child = this.#classFor(ref.agent);
     const input: unknown = JSON.parse(ref.input_json);
     this.#live.add(ref.run_id);

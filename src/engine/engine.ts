@@ -7,6 +7,7 @@ import type { AgentToolProgressSnapshot } from "agents";
 import { Backbone } from "./backbone";
 import { Delivery } from "./delivery";
 import { Dispatcher } from "./dispatch";
+import { emit } from "./events";
 import { type EngineContext, type HostPort, logError } from "./host";
 import { Ledger } from "./ledger";
 import type { ResolvedOptions } from "./options";
@@ -82,6 +83,7 @@ export class BackgroundEngine implements BackgroundTasks {
       options,
       ledger,
       instanceId: crypto.randomUUID(),
+      source: { agent: host.name, name: () => host.instanceName() },
       changed(taskId) {
         reads.signal();
         try {
@@ -230,11 +232,14 @@ export class BackgroundEngine implements BackgroundTasks {
     await this.#backbone.arm({ reset: true });
   }
 
-  /** The SDK finished a run (live, or in its own start-up recovery): a durable second source. */
-  async sdkFinished(runId: string, status: string): Promise<void> {
+  /**
+   * The SDK finished a run (live, or in its own start-up recovery): a durable
+   * second source, and, for a live run, when its child really ended.
+   */
+  async sdkFinished(runId: string, status: string, completedAt: number | undefined): Promise<void> {
     // "interrupted" is the SDK giving up waiting, not an outcome of the child.
     if (status === "interrupted") return;
-    await this.#settlement.sdkFinished(runId);
+    await this.#settlement.sdkFinished(runId, completedAt);
   }
 
   /** A child reported progress: keep it, and tell listeners. */
@@ -248,7 +253,14 @@ export class BackgroundEngine implements BackgroundTasks {
 
   #progress(runId: string, snapshot: AgentToolProgressSnapshot): void {
     const taskId = this.#c.ledger.tasks.recordProgress(runId, JSON.stringify(snapshot));
-    if (taskId) this.#c.changed(taskId);
+    if (!taskId) return;
+    this.#c.changed(taskId);
+    emit(this.#c.source, "background:progress", () => ({
+      taskId,
+      fraction: snapshot.fraction ?? null,
+      message: snapshot.message ?? null,
+      phase: snapshot.phase ?? null
+    }));
   }
 
   turnStarted(requestId: string): void {

@@ -4,6 +4,7 @@
 
 import type { Agent } from "agents";
 import type { UIMessage } from "ai";
+import type { EventSource } from "./events";
 import type { Ledger } from "./ledger";
 import type { BackgroundNotice, FinishNotice } from "./notice";
 import type { ResolvedOptions } from "./options";
@@ -39,8 +40,10 @@ export type HostPort = {
   agent: AgentCapabilities;
   /** Null on a host without a chat: its tasks name an `onFinish` method. */
   chat: ChatDelivery | null;
-  /** The host's name for logs and errors. */
+  /** The host's class name, for logs, errors and events. */
   name: string;
+  /** The host's instance name (its Durable Object name), for events. */
+  instanceName(): string;
   render(notice: BackgroundNotice): string;
   /** The application's own method of that name, or null (never the SDK's or the library's). */
   callback(name: string): ((notice: FinishNotice) => unknown) | null;
@@ -58,6 +61,8 @@ export type EngineContext = {
   instanceId: string;
   /** A task changed: wake waiters, tell listeners. */
   changed(taskId: string): void;
+  /** Who emits the engine's events. */
+  source: EventSource;
 };
 
 export function errorText(error: unknown): string {

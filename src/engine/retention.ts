@@ -10,6 +10,7 @@
 // half-removed.
 
 import type { Dispatcher } from "./dispatch";
+import { emit } from "./events";
 import { type EngineContext, logError } from "./host";
 import { outputText } from "./notice";
 import { type TaskRow, toTask } from "./rows";
@@ -135,6 +136,11 @@ export class Retention {
     if (!this.#c.ledger.pruned.begin(row, outcomeExcerpt(row), now)) return false;
     this.#c.changed(row.id);
     await this.#finish(row);
+    emit(this.#c.source, "background:pruned", () => ({
+      taskId: row.id,
+      status: row.status,
+      attempts: row.attempts
+    }));
     return true;
   }
 

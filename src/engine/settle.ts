@@ -6,12 +6,13 @@
 
 import type { Delivery } from "./delivery";
 import type { Dispatcher, Inspection, RunRef, RunSettlement } from "./dispatch";
+import { emit } from "./events";
 import { type EngineContext, errorText } from "./host";
 import { newRunId } from "./keys";
 import type { SettleFields } from "./ledger";
 import type { TaskRow } from "./rows";
 import { decodeDelivery } from "./rows";
-import type { GiveUpReason } from "./status";
+import type { GiveUpReason, TaskStatus } from "./status";
 import {
   allowedFrom,
   type ChildOutcome,
@@ -37,6 +38,8 @@ export class Settlement {
   readonly #dispatcher: Dispatcher;
   readonly #delivery: Delivery;
   readonly #ports: SettlementPorts;
+  /** When live runs' children ended, as the SDK's finish hook told (just before their promise settles). */
+  readonly #childEnds = new Map<string, number>();
 
   constructor(
     context: EngineContext,
@@ -57,15 +60,18 @@ export class Settlement {
    * is confirmed with the child.
    */
   async runSettled(ref: RunRef, settlement: RunSettlement): Promise<void> {
+    const childEnd = this.#childEnds.get(ref.run_id);
+    this.#childEnds.delete(ref.run_id);
     const row = this.#c.ledger.tasks.get(ref.id);
     if (!row || row.run_id !== ref.run_id || !OPEN.has(row.status)) return;
     const reported = outcomeOf(settlement.result);
     if (reported?.kind === "completed") {
-      await this.applyOutcome(row, reported);
+      await this.applyOutcome(row, reported, childEnd);
       return;
     }
     const seen = await this.#dispatcher.inspect(row, true);
     let outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
+    const endedAt = seen.kind === "seen" ? seen.run.completedAt : childEnd;
     if (!outcome && seen.kind === "none") {
       // The child has no record of the run: the dispatch itself failed.
       if (settlement.error !== null) {
@@ -76,17 +82,26 @@ export class Settlement {
         outcome = reported;
       }
     }
-    if (outcome) await this.applyOutcome(row, outcome);
+    if (outcome) await this.applyOutcome(row, outcome, endedAt);
     else await this.#ports.arm(false); // not ended yet: the backbone keeps watching
   }
 
-  /** The SDK finished a run no live fast path follows here (its own recovery): confirm it. */
-  async sdkFinished(runId: string): Promise<void> {
+  /**
+   * The SDK finished a run. A live fast path settles it (this only notes when
+   * its child ended); one no fast path follows here (the SDK's own start-up
+   * recovery) is confirmed with the child.
+   */
+  async sdkFinished(runId: string, completedAt: number | undefined): Promise<void> {
+    if (this.#dispatcher.isLive(runId)) {
+      if (completedAt !== undefined) this.#childEnds.set(runId, completedAt);
+      return;
+    }
     const row = this.#c.ledger.tasks.byRun(runId);
-    if (!row || !OPEN.has(row.status) || this.#dispatcher.isLive(runId)) return;
+    if (!row || !OPEN.has(row.status)) return;
     const seen = await this.#dispatcher.inspect(row, true);
-    const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
-    if (outcome) await this.applyOutcome(row, outcome);
+    if (seen.kind !== "seen") return;
+    const outcome = outcomeOf(seen.run);
+    if (outcome) await this.applyOutcome(row, outcome, seen.run.completedAt);
   }
 
   /**
@@ -103,7 +118,11 @@ export class Settlement {
     );
     const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
     if (outcome) {
-      await this.applyOutcome(row, outcome);
+      await this.applyOutcome(
+        row,
+        outcome,
+        seen.kind === "seen" ? seen.run.completedAt : undefined
+      );
       return;
     }
     const { ledger, options } = this.#c;
@@ -130,8 +149,8 @@ export class Settlement {
     }
   }
 
-  /** A child's outcome for the task's current attempt. */
-  async applyOutcome(row: TaskRow, outcome: ChildOutcome): Promise<void> {
+  /** A child's outcome for the task's current attempt; `endedAt` is when the child ended, if known. */
+  async applyOutcome(row: TaskRow, outcome: ChildOutcome, endedAt?: number): Promise<void> {
     if (isInterruption(outcome) && row.status === "running" && row.stop_reason === null) {
       await this.#rerunOrFail(row, outcome);
       return;
@@ -150,7 +169,8 @@ export class Settlement {
     await this.apply(
       row,
       { type: "outcome", outcome, stoppedByEngine: row.stop_reason !== null },
-      fields
+      fields,
+      endedAt
     );
   }
 
@@ -158,21 +178,58 @@ export class Settlement {
    * Apply `event` through the state machine in one guarded write. Returns
    * whether it applied (false when another path got there first).
    */
-  async apply(row: TaskRow, event: TaskEvent, fields: SettleFields = {}): Promise<boolean> {
+  async apply(
+    row: TaskRow,
+    event: TaskEvent,
+    fields: SettleFields = {},
+    endedAt?: number
+  ): Promise<boolean> {
     const { ledger } = this.#c;
     const step = transition(row.status, event);
     if (!step.to || !step.slot) return false;
+    // When the child ended, if known (and sane), else now.
     const now = Date.now();
+    const at = endedAt !== undefined && endedAt <= now && endedAt >= row.created_at ? endedAt : now;
     const move = { from: allowedFrom(event.type), to: step.to, slot: step.slot };
-    if (!ledger.tasks.settle(row.id, move, decodeDelivery(row.delivery).kind, now, fields)) {
+    if (!ledger.tasks.settle(row.id, move, decodeDelivery(row.delivery).kind, at, fields)) {
       return false;
     }
     this.#c.changed(row.id);
+    this.#settled(row, step.to, at, event, fields);
     if (row.batch_id) ledger.batches.closeIfEnded(row.batch_id, now);
     await this.#delivery.flush();
     // A task ending frees a slot or settles a dependency: others may start now.
     if ((await this.#ports.promote()) > 0) await this.#ports.arm(true);
     return true;
+  }
+
+  #settled(
+    row: TaskRow,
+    status: TaskStatus,
+    at: number,
+    event: TaskEvent,
+    fields: SettleFields
+  ): void {
+    const { source } = this.#c;
+    emit(source, "background:settled", () => ({
+      taskId: row.id,
+      status,
+      attempts: row.attempts,
+      runMs: row.started_at === null ? null : at - row.started_at,
+      totalMs: at - row.created_at
+    }));
+    if (event.type === "give-up") {
+      emit(source, "background:gave-up", () => ({
+        taskId: row.id,
+        reason: fields.giveUpReason ?? "lost"
+      }));
+    }
+    if (event.type === "cancel") {
+      emit(source, "background:cancelled", () => ({
+        taskId: row.id,
+        reason: fields.cancelReason ?? null
+      }));
+    }
   }
 
   async giveUp(row: TaskRow, reason: GiveUpReason): Promise<void> {
@@ -234,7 +291,14 @@ export class Settlement {
     const runId = newRunId();
     if (!ledger.tasks.beginAttempt(row, runId, now)) return;
     this.#c.changed(row.id);
-    this.#dispatcher.attach({ ...row, run_id: runId }, false);
+    const attempt = row.attempts + 1;
+    emit(this.#c.source, "background:rerun", () => ({
+      taskId: row.id,
+      runId,
+      attempt,
+      reason: outcome.error
+    }));
+    this.#dispatcher.attach({ ...row, run_id: runId }, false, attempt);
     await this.#ports.arm(true);
   }
 }

@@ -172,6 +172,7 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null) {
       agent: host as unknown as HostPort["agent"],
       chat: chat?.delivery(host) ?? null,
       name: host.constructor.name,
+      instanceName: () => host.name,
       render: (notice) => host.renderBackgroundNotice(notice),
       callback: (name) => callback(host, name),
       forgetRuns: (runIds) => forgetRuns(ctx, runIds)
@@ -193,7 +194,7 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null) {
       return result;
     };
     around(hooks, "onAgentToolFinish", (run, result) =>
-      engine.sdkFinished(run.runId, result.status)
+      engine.sdkFinished(run.runId, result.status, run.completedAt)
     );
     around(hooks, "onProgress", (run, progress) => engine.progress(run.runId, progress));
     chat?.watchTurns(host, {

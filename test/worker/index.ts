@@ -10,6 +10,7 @@ import { scriptedModel } from "../../src/demo/scripted-model";
 import {
   BackgroundAgent,
   type BackgroundError,
+  type BackgroundEvent,
   type BackgroundOptions,
   type BackgroundTask,
   BackgroundThink,
@@ -23,7 +24,8 @@ import {
   type PruneResult,
   type RetryDeliveryResult,
   type StartOptions,
-  type StartResult
+  type StartResult,
+  subscribeBackgroundEvents
 } from "../../src/index";
 
 export type Env = {
@@ -157,6 +159,17 @@ export class BrokenStart extends Worker {
     throw new Error("cannot start: quota exhausted");
   }
 }
+
+// Background events heard in this isolate, by agent instance name, for the
+// parents that asked to record them.
+const recording = new Set<string>();
+const heard = new Map<string, BackgroundEvent[]>();
+subscribeBackgroundEvents((event) => {
+  if (!recording.has(event.name)) return;
+  const list = heard.get(event.name) ?? [];
+  list.push(event);
+  heard.set(event.name, list);
+});
 
 // Tasks whose first run was already cut short, per isolate (module state
 // outlives object restarts in the test runtime).
@@ -545,6 +558,21 @@ export class TestParent extends BackgroundThink<Env> {
       new Error("test: child restarted")
     );
     return true;
+  }
+
+  /** Record this instance's background events from now on. */
+  recordEvents(): void {
+    recording.add(this.name);
+  }
+
+  /** The background events recorded for this instance, as `type` and payload. */
+  events(): { type: string; payload: unknown; agent: string; name: string }[] {
+    return (heard.get(this.name) ?? []).map((e) => ({
+      type: e.type,
+      payload: e.payload,
+      agent: e.agent,
+      name: e.name
+    }));
   }
 
   /** Make the next `n` inspections of `task`'s child throw (-1: all of them). */

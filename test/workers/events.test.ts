@@ -1,0 +1,130 @@
+// Observability: the events a task's life emits on `agents:background`, in
+// the SDK's convention, for each way a task can end.
+import { getAgentByName } from "agents";
+import { describe, expect, it } from "vitest";
+import { parent, started, testEnv, uniqueName, until } from "./helpers";
+
+type Heard = { type: string; payload: Record<string, unknown>; agent: string; name: string };
+
+async function eventsOf(
+  p: { events(): Promise<unknown> },
+  taskId: string,
+  last: string
+): Promise<Heard[]> {
+  const all = await until(
+    async () => (await p.events()) as Heard[],
+    (events) =>
+      events.some(
+        (e) =>
+          e.type === last &&
+          (e.payload.taskId === taskId ||
+            (Array.isArray(e.payload.taskIds) && e.payload.taskIds.includes(taskId)))
+      ),
+    15_000
+  );
+  return all.filter(
+    (e) =>
+      e.type !== "background:tick" &&
+      (e.payload.taskId === taskId ||
+        (Array.isArray(e.payload.taskIds) && e.payload.taskIds.includes(taskId)))
+  );
+}
+
+describe("events", () => {
+  it("completed: dispatched, settled, notice delivered with its latency", async () => {
+    const name = uniqueName("ev-done");
+    const p = await parent(name);
+    await p.recordEvents();
+    const r = started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 100 }));
+    const events = await eventsOf(p, r.taskId, "background:notice:delivered");
+    expect(events.map((e) => e.type)).toEqual([
+      "background:dispatched",
+      "background:settled",
+      "background:notice:delivered"
+    ]);
+    expect(events[0]).toMatchObject({
+      agent: "TestParent",
+      name,
+      payload: { taskId: r.taskId, runId: r.runId, agent: "Worker", attempt: 1 }
+    });
+    expect(events[1]?.payload).toMatchObject({ status: "completed", attempts: 1 });
+    expect(events[2]?.payload).toMatchObject({ slots: ["result"], policy: "react" });
+    expect(events[2]?.payload.latencyMs).toEqual(expect.any(Number));
+  });
+
+  it("failed: dispatched, settled failed, notice delivered", async () => {
+    const p = await parent();
+    await p.recordEvents();
+    const r = started(
+      await p.startTask("Worker", { task: uniqueName("t"), fail: "no", delayMs: 50 })
+    );
+    const events = await eventsOf(p, r.taskId, "background:notice:delivered");
+    expect(events.map((e) => [e.type, e.payload.status ?? null])).toEqual([
+      ["background:dispatched", null],
+      ["background:settled", "failed"],
+      ["background:notice:delivered", null]
+    ]);
+  });
+
+  it("given up at its budget: settled gave_up, gave-up with its reason, notice delivered", async () => {
+    const p = await parent();
+    await p.recordEvents();
+    const r = started(
+      await p.startTask("Worker", { task: uniqueName("t"), delayMs: 8000 }, { budgetMs: 1200 })
+    );
+    const events = await eventsOf(p, r.taskId, "background:notice:delivered");
+    expect(events.map((e) => e.type)).toEqual([
+      "background:dispatched",
+      "background:settled",
+      "background:gave-up",
+      "background:notice:delivered"
+    ]);
+    expect(events[2]?.payload).toMatchObject({ reason: "budget" });
+  });
+
+  it("cancelled: settled cancelled, cancelled, notice delivered", async () => {
+    const p = await parent();
+    await p.recordEvents();
+    const r = started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 8000 }));
+    await p.cancelTask(r.taskId);
+    const events = await eventsOf(p, r.taskId, "background:notice:delivered");
+    expect(events.map((e) => e.type)).toEqual([
+      "background:dispatched",
+      "background:settled",
+      "background:cancelled",
+      "background:notice:delivered"
+    ]);
+    expect(events[1]?.payload).toMatchObject({ status: "cancelled" });
+  });
+
+  it("a failed delivery is reported per attempt, the last one as final", async () => {
+    const p = await getAgentByName(testEnv.DeliveryParent, uniqueName("ev-fail"));
+    await p.recordEvents();
+    await p.failSubmissions("throw", -1);
+    const r = started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 50 }));
+    const events = await until(
+      async () =>
+        ((await p.events()) as Heard[]).filter((e) => e.type === "background:notice:failed"),
+      (e) => e.length >= 3,
+      15_000
+    );
+    expect(events.map((e) => [e.payload.attempt, e.payload.final])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true]
+    ]);
+    expect(events[0]?.payload.taskIds).toEqual([r.taskId]);
+  });
+
+  it("the backbone's ticks say how much is outstanding", async () => {
+    const p = await parent();
+    await p.recordEvents();
+    started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 2500 }));
+    const ticks = await until(
+      async () => ((await p.events()) as Heard[]).filter((e) => e.type === "background:tick"),
+      (t) => t.length > 0,
+      10_000
+    );
+    expect(ticks[0]?.payload).toMatchObject({ running: 1, inspected: 1 });
+  });
+});

@@ -1,6 +1,7 @@
 // The engine's tables, created and migrated by one idempotent function.
 
 import {
+  CHAT_SUBMISSION_STATES,
   DELIVERY_POLICIES,
   ENDED_STATUSES,
   GIVE_UP_REASONS,
@@ -11,7 +12,7 @@ import {
   TASK_STATUSES
 } from "./status";
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Each entry moves the schema from version i to i + 1. Append, never edit a released one. */
 const MIGRATIONS: readonly string[] = [
@@ -126,6 +127,23 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS bg_pruned_by_created ON bg_pruned (created_at, id);
   CREATE INDEX IF NOT EXISTS bg_pruned_by_pruned ON bg_pruned (pruned_at);
+  `,
+  // 4: hosts whose chat has no durable, keyed submissions of its own
+  // (AIChatAgent): ours, and the notice messages the host vouches for.
+  `
+  CREATE TABLE IF NOT EXISTS bg_chat_submissions (
+    idempotency_key TEXT PRIMARY KEY,
+    submission_id TEXT NOT NULL UNIQUE,
+    messages_json TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN (${sqlList(CHAT_SUBMISSION_STATES)})),
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS bg_chat_submissions_open ON bg_chat_submissions (created_at)
+    WHERE state != 'done';
+  CREATE TABLE IF NOT EXISTS bg_chat_notices (
+    message_id TEXT PRIMARY KEY,
+    message_json TEXT NOT NULL
+  );
   `
 ];
 

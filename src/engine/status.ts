@@ -60,6 +60,14 @@ export type DeliveryPolicy = (typeof DELIVERY_POLICIES)[number];
 export const RERUN_POLICIES = ["always", "if-untouched", "never"] as const;
 export type RerunPolicy = (typeof RERUN_POLICIES)[number];
 
+/**
+ * A submission to a chat without durable submissions of its own: `queued`
+ * (stored, its turn not begun), `started` (its turn began: the chat's own
+ * recovery carries it from there), `done`.
+ */
+export const CHAT_SUBMISSION_STATES = ["queued", "started", "done"] as const;
+export type ChatSubmissionState = (typeof CHAT_SUBMISSION_STATES)[number];
+
 function member<T extends string>(values: readonly T[]) {
   return (value: unknown): value is T =>
     typeof value === "string" && (values as readonly string[]).includes(value);

@@ -24,12 +24,14 @@ import { type BackgroundOptions, type ResolvedOptions, resolveOptions } from "..
 
 /** What a chat host adds: the way in for notices, and a view of its turns. */
 export type ChatAdapter = {
-  delivery(host: object): ChatDelivery;
+  delivery(host: object, ctx: DurableObjectState): ChatDelivery;
   /** Call `started` and `ended` around every turn of `host`. */
   watchTurns(
     host: object,
     turns: { started(requestId: string): void; ended(requestId: string): void }
   ): void;
+  /** Anything else the chat needs on each instance (guards, recovery after a restart). */
+  install?(host: object, ctx: DurableObjectState): void;
 };
 
 /** What every host of background tasks has. */
@@ -170,7 +172,7 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null) {
   function install(host: WithBackground, ctx: DurableObjectState): BackgroundTasks {
     const port: HostPort = {
       agent: host as unknown as HostPort["agent"],
-      chat: chat?.delivery(host) ?? null,
+      chat: chat?.delivery(host, ctx) ?? null,
       name: host.constructor.name,
       instanceName: () => host.name,
       render: (notice) => host.renderBackgroundNotice(notice),
@@ -197,6 +199,7 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null) {
       engine.sdkFinished(run.runId, result.status, run.completedAt)
     );
     around(hooks, "onProgress", (run, progress) => engine.progress(run.runId, progress));
+    chat?.install?.(host, ctx);
     chat?.watchTurns(host, {
       started: (requestId) => engine.turnStarted(requestId),
       ended: (requestId) => {

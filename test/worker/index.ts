@@ -4,8 +4,9 @@
 
 import { Think } from "@cloudflare/think";
 import { Agent, type AgentToolRunInspection, routeAgentRequest } from "agents";
-import { tool, type UIMessage } from "ai";
+import { convertToModelMessages, streamText, tool, type UIMessage } from "ai";
 import { z } from "zod";
+import { BackgroundAIChatAgent } from "../../src/ai-chat";
 import { scriptedModel } from "../../src/demo/scripted-model";
 import {
   BackgroundAgent,
@@ -34,6 +35,7 @@ export type Env = {
   RerunParent: DurableObjectNamespace<RerunParent>;
   RetentionParent: DurableObjectNamespace<RetentionParent>;
   WindowParent: DurableObjectNamespace<WindowParent>;
+  AIChatParent: DurableObjectNamespace<AIChatParent>;
   StrictParent: DurableObjectNamespace<StrictParent>;
   ThresholdParent: DurableObjectNamespace<ThresholdParent>;
   ToolParent: DurableObjectNamespace<ToolParent>;
@@ -499,6 +501,14 @@ export class TestParent extends BackgroundThink<Env> {
 
   retryDeliveryOf(taskId: string): Promise<RetryDeliveryResult> {
     return this.background.retryDelivery(taskId);
+  }
+
+  /** The notices that reached this host, in order: in its chat. */
+  noticeLog(): { taskId: string; status: string }[] {
+    return this.messages.flatMap((m) => {
+      const meta = noticeMetadata(m);
+      return meta ? [{ taskId: meta.taskId, status: meta.status }] : [];
+    });
   }
 
   /** A user turn: waits until the model has answered. */
@@ -989,10 +999,18 @@ export class CallbackHost extends BackgroundAgent<Env> {
       .sql`INSERT INTO finish_log VALUES (${notice.idempotencyKey}, ${notice.slot}, ${notice.status}, ${Date.now()})`;
   }
 
-  async startTask(child: ChildName, input: ChildInput): Promise<StartResult | ErrorEnvelope> {
+  async startTask(
+    child: ChildName,
+    input: ChildInput,
+    options: Omit<StartOptions, "input" | "delivery"> = {}
+  ): Promise<StartResult | ErrorEnvelope> {
     try {
       const Child = CHILDREN[child] as unknown as Parameters<typeof this.background.start>[0];
-      return await this.background.start(Child, { input, delivery: { onFinish: "onTaskDone" } });
+      return await this.background.start(Child, {
+        ...options,
+        input,
+        delivery: { onFinish: "onTaskDone" }
+      });
     } catch (error) {
       return envelope(error);
     }
@@ -1014,6 +1032,14 @@ export class CallbackHost extends BackgroundAgent<Env> {
     return this.background.cancel(taskId);
   }
 
+  /** The notices that reached this host, in order: through its onFinish method. */
+  noticeLog(): { taskId: string; status: string }[] {
+    return this.finishLog().map((n) => ({
+      taskId: n.key.split(":")[1] ?? "",
+      status: n.status
+    }));
+  }
+
   finishLog(): { key: string; slot: string; status: string }[] {
     this.sql`CREATE TABLE IF NOT EXISTS finish_log (key TEXT, slot TEXT, status TEXT, at INTEGER)`;
     return this.sql<{ key: string; slot: string; status: string }>`
@@ -1031,6 +1057,99 @@ export class CallbackHost extends BackgroundAgent<Env> {
   makeJobsDue(): number {
     this.sql`UPDATE cf_agents_jobs SET time = ${Math.floor(Date.now() / 1000) - 1}`;
     return this.jobs().length;
+  }
+}
+
+/**
+ * An AIChatAgent host: its model is scripted too ("ACK: …" to anything). Its
+ * notices go through the adapter's own durable submissions.
+ */
+export class AIChatParent extends BackgroundAIChatAgent<Env> {
+  static override backgroundOptions: BackgroundOptions = { pollMinMs: 1000, pollMaxMs: 2000 };
+
+  override async onChatMessage(): Promise<Response> {
+    const model = scriptedModel("aichat-parent", ({ lastUserText }) => {
+      const slow = /^SLOW:(\d+)/.exec(lastUserText)?.[1];
+      return { text: `ACK: ${lastUserText.slice(0, 60)}`, delayMs: slow ? Number(slow) : 0 };
+    });
+    const result = streamText({ model, messages: await convertToModelMessages(this.messages) });
+    return result.toUIMessageStreamResponse();
+  }
+
+  async startTask(
+    child: ChildName,
+    input: ChildInput,
+    options: Omit<StartOptions, "input"> = {}
+  ): Promise<StartResult | ErrorEnvelope> {
+    try {
+      const Child = CHILDREN[child] as unknown as Parameters<typeof this.background.start>[0];
+      return await this.background.start(Child, { ...options, input });
+    } catch (error) {
+      return envelope(error);
+    }
+  }
+
+  cancelTask(taskId: string): Promise<CancelResult> {
+    return this.background.cancel(taskId);
+  }
+
+  getTask(taskId: string): BackgroundTask | null {
+    return this.background.get(taskId);
+  }
+
+  noticeLog(): { taskId: string; status: string }[] {
+    return this.messages.flatMap((m) => {
+      const meta = noticeMetadata(m);
+      return meta ? [{ taskId: meta.taskId, status: meta.status }] : [];
+    });
+  }
+
+  transcript(): UIMessage[] {
+    return JSON.parse(JSON.stringify(this.messages)) as UIMessage[];
+  }
+
+  readonly #self = crypto.randomUUID();
+
+  /**
+   * Make this instance's next `saveMessages` hang before anything is saved:
+   * a notice then stays stored but turnless until a restart. A restarted
+   * instance is not held.
+   */
+  holdSaves(): void {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    this.sql`INSERT OR REPLACE INTO test_flags VALUES ('hold_save', ${this.#self})`;
+  }
+
+  override saveMessages(
+    ...args: Parameters<BackgroundAIChatAgent<Env>["saveMessages"]>
+  ): ReturnType<BackgroundAIChatAgent<Env>["saveMessages"]> {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    const held = this.sql<{ v: string }>`SELECT v FROM test_flags WHERE k = 'hold_save'`[0]?.v;
+    if (held === this.#self) return new Promise(() => {});
+    return super.saveMessages(...args);
+  }
+
+  /** Where this host's own submissions stand. */
+  chatSubmissions(): { state: string }[] {
+    return this.sql<{ state: string }>`SELECT state FROM bg_chat_submissions`;
+  }
+
+  /** A user turn, as a client's message would start one; waits for the reply. */
+  async userTurn(text: string): Promise<string> {
+    const result = await this.saveMessages([
+      { id: crypto.randomUUID(), role: "user", parts: [{ type: "text", text }] }
+    ]);
+    return result.status;
+  }
+
+  /** Persist messages as a client's would be (the same sanitizing path). */
+  async persistAsClient(messages: UIMessage[]): Promise<void> {
+    await this.persistMessages(messages);
+  }
+
+  makeJobsDue(): number {
+    this.sql`UPDATE cf_agents_jobs SET time = ${Math.floor(Date.now() / 1000) - 1}`;
+    return this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM cf_agents_jobs`[0]?.n ?? 0;
   }
 }
 

@@ -4,9 +4,9 @@
 
 import { Think } from "@cloudflare/think";
 import { Agent, type AgentToolRunInspection, routeAgentRequest } from "agents";
+import { scriptedModel } from "agents-background/testing";
 import { tool, type UIMessage } from "ai";
 import { z } from "zod";
-import { scriptedModel } from "../../src/demo/scripted-model";
 import {
   BackgroundAgent,
   type BackgroundError,
@@ -900,7 +900,7 @@ export class CallbackHost extends BackgroundAgent<Env> {
 }
 
 // The demo's agents, to test the demo's own access rule in workerd.
-export { Assistant, Importer, Researcher } from "../../src/demo/agents";
+export { Assistant, Importer, Researcher } from "../../examples/demo/agents";
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {

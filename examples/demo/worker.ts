@@ -7,7 +7,7 @@
 //   curl http://127.0.0.1:8787/api/messages
 
 import { getAgentByName, routeAgentRequest } from "agents";
-import { isLocalRequest } from "../index";
+import { isLocalRequest } from "agents-background";
 import type { Assistant, DemoEnv } from "./agents";
 import { chatPage } from "./chat-page";
 import { modelKind } from "./model";

@@ -3,7 +3,7 @@
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { sourceAlias } from "./test/source-alias";
+import { sourceAlias } from "./test/source-alias.ts";
 
 export default defineConfig({
   plugins: [

@@ -724,12 +724,25 @@ export class BenchParent extends BackgroundThink<Env> {
     }
   }
 
-  /** Every accepted submission (read from Think's table: listSubmissions stops at 100). */
+  /**
+   * Every accepted submission (read from Think's table: listSubmissions stops
+   * at 100), one entry per notice: notices that went out together as one turn
+   * (under their group's key) count once each, under their own notice key.
+   */
   async notices(): Promise<BenchNotice[]> {
     await this.listSubmissions({ limit: 1 }); // makes sure the table exists
-    return this.sql<BenchNotice>`
+    const direct = this.sql<BenchNotice>`
       SELECT idempotency_key AS key, created_at AS createdAt
-      FROM cf_think_submissions WHERE idempotency_key IS NOT NULL`;
+      FROM cf_think_submissions
+      WHERE idempotency_key IS NOT NULL AND idempotency_key NOT LIKE 'bg:group:%'`;
+    const ledger = this.sql<{ n: number }>`
+      SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'bg_notices'`;
+    if (!ledger[0]?.n) return direct;
+    const grouped = this.sql<BenchNotice>`
+      SELECT 'bg:' || n.task_id || ':' || n.slot AS key, s.created_at AS createdAt
+      FROM bg_notices n JOIN cf_think_submissions s ON s.submission_id = n.submission_id
+      WHERE s.idempotency_key LIKE 'bg:group:%'`;
+    return [...direct, ...grouped];
   }
 
   async childEnd(runId: string): Promise<number | null> {

@@ -1,7 +1,8 @@
 // Awaiting a task's notice in a test: poll the host object from inside (no
 // RPC method of the app's own is needed) until the engine has delivered a
-// notice for the task, then hand back the task and the chat messages that
-// carry it, so a test can assert there is exactly one.
+// notice for the task and, for a notice that is a chat message, that message
+// is in the transcript; then hand back the task and the messages that carry
+// it, so a test can assert there is exactly one.
 
 import type { UIMessage } from "ai";
 import type { NoticeSlot } from "../engine/status";
@@ -84,7 +85,10 @@ export async function waitForNotice(
     const notice = task.notices.find(
       (n) => n.deliveredAt !== null && (options.slot === undefined || n.slot === options.slot)
     );
-    if (notice) return { task, notice, messages };
+    // A chat accepts a submission before its messages reach the transcript:
+    // a notice that carries a message counts once the message is there.
+    const carriesMessage = notice && notice.policy !== "callback" && notice.policy !== "silent";
+    if (notice && (!carriesMessage || messages.length > 0)) return { task, notice, messages };
     if (Date.now() >= end) {
       throw new Error(
         `waitForNotice: no ${options.slot ?? ""} notice for ${taskId} within ${timeoutMs} ms (status ${task.status})`

@@ -3,6 +3,7 @@
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { sourceAlias } from "./test/source-alias.ts";
 
 export default defineConfig({
   plugins: [
@@ -11,6 +12,7 @@ export default defineConfig({
       miniflare: { bindings: { BENCH_MODE: process.env.BENCH_MODE ?? "smoke" } }
     })
   ],
+  resolve: { alias: sourceAlias },
   test: {
     include: ["test/bench/**/*.test.ts"],
     setupFiles: ["test/workers/setup.ts"],

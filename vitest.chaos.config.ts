@@ -4,6 +4,7 @@
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { sourceAlias } from "./test/source-alias.ts";
 
 export default defineConfig({
   plugins: [
@@ -17,6 +18,7 @@ export default defineConfig({
       }
     })
   ],
+  resolve: { alias: sourceAlias },
   test: {
     include: ["test/chaos/**/*.test.ts"],
     setupFiles: ["test/workers/setup.ts"],

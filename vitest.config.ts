@@ -3,6 +3,7 @@
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { sourceAlias } from "./test/source-alias.ts";
 
 export default defineConfig({
   plugins: [
@@ -10,6 +11,7 @@ export default defineConfig({
       wrangler: { configPath: path.join(import.meta.dirname, "test/worker/wrangler.toml") }
     })
   ],
+  resolve: { alias: sourceAlias },
   test: {
     include: ["test/workers/**/*.test.ts"],
     setupFiles: ["test/workers/setup.ts"],

@@ -104,7 +104,18 @@ function forgetRuns(ctx: DurableObjectState, runIds: readonly string[]): void {
   for (const runId of runIds) sql.exec("DELETE FROM cf_agent_tool_runs WHERE run_id = ?", runId);
 }
 
-export function withBackground(Base: AgentClass, chat: ChatAdapter | null) {
+/**
+ * What `withBackground` makes: an Agent class with background tasks. Each
+ * host re-types it with its base's generics (see think.ts).
+ */
+export type BackgroundHostClass = (abstract new (
+  ctx: DurableObjectState,
+  env: Cloudflare.Env
+) => Agent<Cloudflare.Env, unknown, object> & BackgroundHost) & {
+  backgroundOptions: BackgroundOptions | undefined;
+};
+
+export function withBackground(Base: AgentClass, chat: ChatAdapter | null): BackgroundHostClass {
   const engines = new WeakMap<object, BackgroundEngine>();
 
   abstract class WithBackground extends Base implements BackgroundHost {

@@ -35,6 +35,8 @@ export async function startDemo(vars: Record<string, string> = {}): Promise<Demo
   const args = [
     path.join(root, "node_modules/wrangler/bin/wrangler.js"),
     "dev",
+    "-c",
+    path.join(root, "examples/demo/wrangler.toml"),
     "--ip",
     "127.0.0.1",
     "--port",

@@ -4,10 +4,10 @@
 
 import { Think } from "@cloudflare/think";
 import { Agent, type AgentToolRunInspection, routeAgentRequest } from "agents";
+import { BackgroundAIChatAgent } from "agents-background/ai-chat";
+import { scriptedModel } from "agents-background/testing";
 import { convertToModelMessages, streamText, tool, type UIMessage } from "ai";
 import { z } from "zod";
-import { BackgroundAIChatAgent } from "../../src/ai-chat";
-import { scriptedModel } from "../../src/demo/scripted-model";
 import {
   BackgroundAgent,
   type BackgroundError,
@@ -771,7 +771,6 @@ export class BenchParent extends BackgroundThink<Env> {
     }
   }
 
-  /** Every accepted submission (read from Think's table: listSubmissions stops at 100). */
   /**
    * Every notice accepted, by submission (Think's table: listSubmissions stops
    * at 100). Ours may carry several notices in one submission (a group): each
@@ -1154,7 +1153,7 @@ export class AIChatParent extends BackgroundAIChatAgent<Env> {
 }
 
 // The demo's agents, to test the demo's own access rule in workerd.
-export { Assistant, Importer, Researcher } from "../../src/demo/agents";
+export { Assistant, Importer, Researcher } from "../../examples/demo/agents";
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {

@@ -4,7 +4,7 @@
 // to the page as is) and drawn as compact event cards. Every value is put on
 // the page as text, never as HTML.
 
-import { DEFAULT_NOTICE_SOURCE, noticeMetadata } from "../client/index";
+import { DEFAULT_NOTICE_SOURCE, noticeMetadata } from "agents-background/client";
 
 const STYLE = `
 :root { color-scheme: light dark; --mute: #6e7781; --accent: #0969da; }

@@ -7,12 +7,19 @@
 //   curl http://127.0.0.1:8787/api/messages
 
 import { getAgentByName, routeAgentRequest } from "agents";
-import { isLocalRequest } from "../index";
+import { isLocalRequest, subscribeBackgroundEvents } from "agents-background";
 import type { Assistant, DemoEnv } from "./agents";
 import { chatPage } from "./chat-page";
 import { modelKind } from "./model";
 
 export { Assistant, Importer, Researcher } from "./agents";
+
+// Every background event as one JSON line in the log (`npm start` prints it):
+// what the engine did, for watching the demo. A deployed app would rather
+// count them, or read them in a Tail Worker (docs/observability.md).
+subscribeBackgroundEvents((event) => {
+  if (event.type !== "background:tick") console.log(JSON.stringify(event));
+});
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body, null, 2), {

@@ -2,15 +2,15 @@
 // (seconds) and an importer (tens of seconds, reporting progress).
 
 import { Think } from "@cloudflare/think";
-import { tool, type UIMessage } from "ai";
-import { z } from "zod";
 import {
   BackgroundThink,
   backgroundTools,
   isLocalRequest,
   type ListResult,
   type StartResult
-} from "../index";
+} from "agents-background";
+import { tool, type UIMessage } from "ai";
+import { z } from "zod";
 import { demoModel, type ModelEnv } from "./model";
 import { assistantScript, IMPORT_BATCHES, importerScript, researcherScript } from "./scripts";
 

@@ -2,7 +2,7 @@
 // importer say and do. The assistant understands a few plain requests and
 // uses the real background tools to act on them.
 
-import type { Script, ScriptStep } from "./scripted-model";
+import type { Script, ScriptStep } from "agents-background/testing";
 
 type ToolOutput = {
   ok?: boolean;

@@ -4,8 +4,8 @@
 // binding named AI (DEMO_MODEL picks the model); else the script.
 
 import { createOpenAI } from "@ai-sdk/openai";
+import { type Script, type ScriptInput, scriptedModel } from "agents-background/testing";
 import type { LanguageModel } from "ai";
-import { type Script, type ScriptInput, scriptedModel } from "./scripted-model";
 
 export type ModelEnv = {
   OPENAI_API_KEY?: string;

@@ -1,6 +1,6 @@
-// A deterministic, offline language model for the demo and the tests: a
-// script maps the conversation so far to the next reply (text, tool calls,
-// a delay, or an error). No network, no key.
+// A deterministic, offline language model for tests and demos: a script maps
+// the conversation so far to the next reply (text, tool calls, a delay, or an
+// error). No network, no key. Built on the AI SDK's own mock model.
 
 import { type LanguageModel, simulateReadableStream } from "ai";
 import { MockLanguageModelV4 } from "ai/test";

@@ -50,11 +50,15 @@ export async function acceptBoardConnection(
 
 /** Push one task's board row to every authorized board connection. */
 export function publishTask(host: LiveHost, taskId: string): void {
+  // Nobody watching (the usual case): the task is not even read.
+  const boards = [...host.getConnections(BOARD_TAG)].filter(
+    (connection) => (connection.state as BoardConnectionState | null)?.backgroundBoard
+  );
+  if (boards.length === 0) return;
   const task = host.background.get(taskId);
   if (!task) return;
   const message = JSON.stringify({ type: "background:task", task: boardTask(task) });
-  for (const connection of host.getConnections(BOARD_TAG)) {
-    if (!(connection.state as BoardConnectionState | null)?.backgroundBoard) continue;
+  for (const connection of boards) {
     try {
       connection.send(message);
     } catch (error) {

@@ -92,10 +92,10 @@ export class Backbone {
     }
     const watching = ledger.tasks.countRunning() > 0 || ledger.notices.countOwed() > 0;
     const runAt = ledger.tasks.earliestRunAt();
-    // While watching, every tick sweeps; only an otherwise idle parent needs a
-    // sweep of its own, armed for when retention next has work (or never).
+    // Every tick sweeps; retention's next due time is one more deadline (an
+    // idle parent's only one: it is woken for a sweep only when one is due).
     const now = Date.now();
-    const sweepAt = watching ? null : this.#nextSweep(now);
+    const sweepAt = this.#nextSweep(now);
     if (!watching && runAt === null && sweepAt === null) {
       if (this.#armed) {
         await host.agent.cancelSchedule(this.#armed.id);

@@ -230,6 +230,7 @@ export class Delivery {
   }
 
   #delivered(rows: readonly NoticeRow[]): void {
+    for (const row of rows) this.#c.changed(row.task_id);
     emit(this.#c.source, "background:notice:delivered", () => ({
       taskIds: rows.map((r) => r.task_id),
       slots: rows.map((r) => r.slot),
@@ -245,6 +246,7 @@ export class Delivery {
     const last = attempt >= options.maxDeliveryAttempts;
     const pause = Math.min(options.deliveryRetryMs * 2 ** (attempt - 1), MAX_DELIVERY_BACKOFF_MS);
     ledger.notices.recordFailure(target, errorText(error), now, last ? null : now + pause);
+    if (last) for (const row of rows) this.#c.changed(row.task_id);
     emit(this.#c.source, "background:notice:failed", () => ({
       taskIds: rows.map((r) => r.task_id),
       attempt,

@@ -22,8 +22,9 @@ export function sweepSlack(retainEndedMs: number): number {
   return Math.min(retainEndedMs / 10, 60 * 60 * 1000);
 }
 
-/** Tasks pruned in one sweep; more wait for the next (which comes at once). */
-const PRUNES_PER_SWEEP = 25;
+/** Tasks pruned per batch of a sweep, and the time one sweep may take; more is left to the next, which comes at once. */
+const PRUNES_PER_BATCH = 50;
+const SWEEP_MS = 500;
 const OUTCOME_CHARS = 400;
 
 function outcomeExcerpt(row: TaskRow): string | null {
@@ -55,32 +56,31 @@ export class Retention {
    */
   async sweep(now: number): Promise<void> {
     const { ledger, options } = this.#c;
-    let budget = PRUNES_PER_SWEEP;
-    for (const row of ledger.pruned.inProgress(budget)) {
-      await this.#finish(row);
-      budget--;
-    }
+    const until = Date.now() + SWEEP_MS;
+    for (const row of ledger.pruned.inProgress(PRUNES_PER_BATCH)) await this.#finish(row);
     const endedBy = now - options.retainEndedMs;
-    for (const taskId of ledger.pruned.heldByFailedNotices(endedBy, PRUNES_PER_SWEEP)) {
+    for (const taskId of ledger.pruned.heldByFailedNotices(endedBy, PRUNES_PER_BATCH)) {
       ledger.pruned.markRequeuedForPrune(taskId);
       if (ledger.notices.requeueFailed(taskId) > 0) this.#c.changed(taskId);
     }
-    const over = Math.max(0, ledger.pruned.endedCount() - options.maxEndedTasks);
-    const due = [
-      ...ledger.pruned.prunable(Number.POSITIVE_INFINITY, Math.min(over, budget)),
-      ...(Number.isFinite(endedBy) ? ledger.pruned.prunable(endedBy, budget) : [])
-    ];
-    const seen = new Set<string>();
-    for (const row of due) {
-      if (budget <= 0 || seen.has(row.id)) continue;
-      seen.add(row.id);
-      budget--;
-      await this.#prune(row, now);
+    while (Date.now() < until) {
+      const over = Math.max(0, ledger.pruned.endedCount() - options.maxEndedTasks);
+      const batch =
+        over > 0
+          ? ledger.pruned.prunable(Number.POSITIVE_INFINITY, Math.min(over, PRUNES_PER_BATCH))
+          : Number.isFinite(endedBy)
+            ? ledger.pruned.prunable(endedBy, PRUNES_PER_BATCH)
+            : [];
+      if (batch.length === 0) break;
+      for (const row of batch) await this.#prune(row, now);
     }
     ledger.pruned.trimSummaries(options.maxPrunedSummaries);
   }
 
-  /** When the next sweep has work, or null when none will (no idle wake-up is armed). */
+  /**
+   * When the next sweep has work, or null when none will (no idle wake-up is
+   * armed). Index walks only: arming asks it often.
+   */
   nextDue(now: number): number | null {
     const { ledger, options } = this.#c;
     if (ledger.pruned.inProgress(1).length > 0) return now;
@@ -122,7 +122,7 @@ export class Retention {
   async pruneEndedBefore(olderThan: number): Promise<PruneResult> {
     let pruned = 0;
     for (;;) {
-      const batch = this.#c.ledger.pruned.prunable(olderThan - 1, PRUNES_PER_SWEEP);
+      const batch = this.#c.ledger.pruned.prunable(olderThan - 1, PRUNES_PER_BATCH);
       if (batch.length === 0) break;
       for (const row of batch) {
         if (await this.#prune(row, Date.now())) pruned++;

@@ -140,6 +140,10 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS bg_chat_submissions_open ON bg_chat_submissions (created_at)
     WHERE state != 'done';
+  CREATE INDEX IF NOT EXISTS bg_tasks_pruning ON bg_tasks (pruning_at)
+    WHERE pruning_at IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS bg_notices_failed ON bg_notices (task_id)
+    WHERE failed_at IS NOT NULL AND delivered_at IS NULL;
   CREATE TABLE IF NOT EXISTS bg_chat_notices (
     message_id TEXT PRIMARY KEY,
     message_json TEXT NOT NULL

@@ -28,6 +28,7 @@ import {
   type StartResult,
   subscribeBackgroundEvents
 } from "../../src/index";
+import type { SoakStats } from "../soak/report";
 
 export type Env = {
   TestParent: DurableObjectNamespace<TestParent>;
@@ -36,6 +37,8 @@ export type Env = {
   RetentionParent: DurableObjectNamespace<RetentionParent>;
   WindowParent: DurableObjectNamespace<WindowParent>;
   AIChatParent: DurableObjectNamespace<AIChatParent>;
+  SoakParent: DurableObjectNamespace<SoakParent>;
+  SoakKeepParent: DurableObjectNamespace<SoakKeepParent>;
   StrictParent: DurableObjectNamespace<StrictParent>;
   ThresholdParent: DurableObjectNamespace<ThresholdParent>;
   ToolParent: DurableObjectNamespace<ToolParent>;
@@ -121,6 +124,11 @@ export class Worker extends Think<Env> {
   }
   override getSystemPrompt() {
     return "You are a background worker.";
+  }
+
+  /** This child's SQLite size, for the soak's storage figures. */
+  dbSize(): number {
+    return this.ctx.storage.sql.databaseSize;
   }
 
   /** Record when the child's turn ended, for the concurrency tests. */
@@ -960,6 +968,98 @@ export class WindowParent extends RetentionParent {
     retainEndedMs: "forever",
     maxEndedTasks: 3,
     idempotencyWindowMs: 1000
+  };
+}
+
+const SOAK_TABLES = [
+  "bg_tasks",
+  "bg_runs",
+  "bg_notices",
+  "bg_pruned",
+  "cf_agent_tool_runs",
+  "cf_agents_sub_agents",
+  "cf_think_submissions"
+];
+
+/**
+ * The soak's parent with retention on: tasks are pruned a second after they
+ * end, at most 500 ended tasks are kept whole and 1000 summaries. Its tasks are silent (no
+ * chat message): what grows is the engine's own storage, not a conversation.
+ */
+export class SoakParent extends BackgroundThink<Env> {
+  static override backgroundOptions: BackgroundOptions = {
+    maxConcurrentTasks: 300,
+    retainEndedMs: 1000,
+    maxEndedTasks: 500,
+    maxPrunedSummaries: 1000
+  };
+
+  override getModel() {
+    return scriptedModel("soak-parent", () => ({ text: "ok" }));
+  }
+
+  async startSilent(n: number, prefix: string): Promise<number> {
+    const started = await this.background.startMany(
+      Array.from({ length: n }, (_, i) => ({
+        agent: Worker,
+        input: { task: `${prefix}-${i}` },
+        delivery: "silent" as const
+      }))
+    );
+    return started.length;
+  }
+
+  running(): number {
+    return (
+      this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM bg_tasks WHERE status = 'running'`[0]?.n ??
+      0
+    );
+  }
+
+  /** Run the backbone now (a tick prunes what is due), as its alarm would. */
+  async tickNow(): Promise<void> {
+    await this.backgroundTick({ step: 0 });
+  }
+
+  async stats(sample: number): Promise<SoakStats> {
+    const tables: Record<string, number> = {};
+    for (const table of SOAK_TABLES) {
+      const exists = this.sql<{ n: number }>`
+        SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ${table}`[0]?.n;
+      tables[table] = exists
+        ? Number(this.ctx.storage.sql.exec(`SELECT COUNT(*) AS n FROM ${table}`).one().n)
+        : 0;
+    }
+    const children = this.dynamicAgents.list("Worker");
+    // The newest children: the oldest may be pruned while they are read.
+    let bytes = 0;
+    let read = 0;
+    for (const child of children.slice(-sample)) {
+      if (!this.dynamicAgents.has("Worker", child.name)) continue;
+      try {
+        const stub = await this.dynamicAgents.get(Worker, child.name);
+        bytes += await stub.dbSize();
+        read++;
+      } catch {
+        // pruned meanwhile
+      }
+    }
+    return {
+      tables,
+      children: children.length,
+      parentBytes: this.ctx.storage.sql.databaseSize,
+      childBytes: read > 0 ? Math.round((bytes / read) * children.length) : 0,
+      childSample: read
+    };
+  }
+}
+
+/** The same soak with retention off: everything kept. */
+export class SoakKeepParent extends SoakParent {
+  static override backgroundOptions: BackgroundOptions = {
+    maxConcurrentTasks: 300,
+    retainEndedMs: "forever",
+    maxEndedTasks: "unlimited"
   };
 }
 

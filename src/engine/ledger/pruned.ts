@@ -60,11 +60,10 @@ export class PrunedLedger {
   heldByFailedNotices(endedBy: number, limit: number): string[] {
     return this.#sql
       .rows<{ id: string }>(
-        `SELECT t.id FROM bg_tasks t
-         WHERE t.ended_at IS NOT NULL AND t.ended_at <= ? AND t.pruning_at IS NULL
+        `SELECT DISTINCT t.id FROM bg_notices n JOIN bg_tasks t ON t.id = n.task_id
+         WHERE n.failed_at IS NOT NULL AND n.delivered_at IS NULL
+           AND t.ended_at IS NOT NULL AND t.ended_at <= ? AND t.pruning_at IS NULL
            AND t.prune_requeued = 0
-           AND EXISTS (SELECT 1 FROM bg_notices n WHERE n.task_id = t.id AND n.failed_at IS NOT NULL
-             AND n.delivered_at IS NULL)
          ORDER BY t.ended_at LIMIT ?`,
         endedBy,
         limit
@@ -74,12 +73,12 @@ export class PrunedLedger {
 
   /** When the oldest task held back by failed notices (not yet retried for pruning) ended. */
   oldestHeldByFailedNotices(): number | null {
+    // Driven by the failed notices (an index of few rows), not by the tasks.
     return (
       this.#sql.rows<{ t: number | null }>(
-        `SELECT MIN(t.ended_at) AS t FROM bg_tasks t
-         WHERE t.ended_at IS NOT NULL AND t.pruning_at IS NULL AND t.prune_requeued = 0
-           AND EXISTS (SELECT 1 FROM bg_notices n WHERE n.task_id = t.id AND n.failed_at IS NOT NULL
-             AND n.delivered_at IS NULL)`
+        `SELECT MIN(t.ended_at) AS t FROM bg_notices n JOIN bg_tasks t ON t.id = n.task_id
+         WHERE n.failed_at IS NOT NULL AND n.delivered_at IS NULL
+           AND t.ended_at IS NOT NULL AND t.pruning_at IS NULL AND t.prune_requeued = 0`
       )[0]?.t ?? null
     );
   }

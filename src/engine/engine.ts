@@ -4,6 +4,7 @@
 // docs/architecture.md for the path a notice takes through them.
 
 import type { AgentToolProgressSnapshot } from "agents";
+import { checkOlderThan } from "./arguments";
 import { Backbone } from "./backbone";
 import { Delivery } from "./delivery";
 import { Dispatcher } from "./dispatch";
@@ -35,7 +36,7 @@ import type {
   WaitOptions,
   WaitResult
 } from "./types";
-import { checkId, checkOlderThan } from "./validate";
+import { checkId } from "./validate";
 
 /** What `this.background` offers an application: start, read, wait on and cancel tasks. */
 export interface BackgroundTasks {

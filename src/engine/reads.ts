@@ -1,6 +1,7 @@
 // Reads: one task, a page of tasks, a batch, waiting for tasks to end, and
 // the change signal that wakes waiters. Nothing here changes a task.
 
+import { checkWait } from "./arguments";
 import { InvalidInputError, UnknownTaskError } from "./errors";
 import type { Ledger } from "./ledger";
 import { toBatch, toPrunedTask, toTask } from "./rows";
@@ -13,7 +14,7 @@ import type {
   WaitOptions,
   WaitResult
 } from "./types";
-import { checkId, checkWait, isId, isPlainObject } from "./validate";
+import { checkId, isId, isPlainObject } from "./validate";
 
 const MAX_LIST_LIMIT = 200;
 
@@ -97,10 +98,10 @@ export class Reads {
       statuses = given;
     }
     const before = options.cursor === undefined ? null : decodeCursor(options.cursor);
-    const refs = this.#ledger.tasks.list({ statuses, limit: limit + 1, before });
+    const refs = this.#ledger.listing.page({ statuses, limit: limit + 1, before });
     const page = refs.slice(0, limit);
     const whole = page.filter((r) => r.pruned === 0).map((r) => r.id);
-    const rows = this.#ledger.tasks.getMany(whole);
+    const rows = this.#ledger.listing.tasks(whole);
     const notices = this.#ledger.notices.ofMany(whole);
     const summaries = this.#ledger.pruned.summaries(
       page.filter((r) => r.pruned === 1).map((r) => r.id)

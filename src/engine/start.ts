@@ -3,6 +3,7 @@
 // `startMany` starts many tasks in one call (one transaction, one arm of the
 // backbone); `startBatch` starts a batch under a concurrency cap.
 
+import { checkBatch, checkStart } from "./arguments";
 import { closesCycle } from "./dependencies";
 import type { Dispatcher } from "./dispatch";
 import {
@@ -26,14 +27,12 @@ import type {
   StartResult
 } from "./types";
 import {
-  checkBatch,
   checkBudget,
   checkChild,
   checkInput,
   checkKey,
   checkRerun,
   checkSource,
-  checkStart,
   checkTitle,
   deriveTitle
 } from "./validate";

@@ -2,6 +2,7 @@
 
 import { newSecret } from "../keys";
 import { BatchLedger } from "./batches";
+import { Listing } from "./listing";
 import { NoticeLedger } from "./notices";
 import { PrunedLedger } from "./pruned";
 import { Sql } from "./sql";
@@ -14,6 +15,7 @@ export class Ledger {
   readonly sql: Sql;
   readonly tasks: TaskLedger;
   readonly batches: BatchLedger;
+  readonly listing: Listing;
   readonly notices: NoticeLedger;
   readonly pruned: PrunedLedger;
   #secret: string | undefined;
@@ -22,6 +24,7 @@ export class Ledger {
     this.sql = new Sql(storage);
     this.tasks = new TaskLedger(this.sql);
     this.batches = new BatchLedger(this.sql);
+    this.listing = new Listing(this.sql);
     this.notices = new NoticeLedger(this.sql);
     this.pruned = new PrunedLedger(this.sql);
   }

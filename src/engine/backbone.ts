@@ -19,8 +19,11 @@ export type TickPorts = {
   sweep(now: number): Promise<void>;
 };
 
-/** Inspections in flight at once during a tick. */
+/** Inspections in flight at once during a tick, and the time a tick may spend on them. */
 const TICK_CONCURRENCY = 8;
+const TICK_INSPECT_MS = 1000;
+/** The most a live run waits for its first inspection (see `firstLookMs`). */
+const MAX_FIRST_LOOK_MS = 10_000;
 
 export class Backbone {
   readonly #c: EngineContext;
@@ -42,16 +45,27 @@ export class Backbone {
    */
   async tick(payload: { step?: number } | undefined, ports: TickPorts): Promise<void> {
     this.#armed = null; // the armed job has fired
-    const { ledger } = this.#c;
+    const { ledger, options } = this.#c;
     const now = Date.now();
     const running = ledger.tasks.runningRefs();
+    // A run its fast path follows needs a look only to learn that its child
+    // has it (a child that never takes it is given up as lost), and not
+    // before that look could count toward a loss: a run that ends sooner
+    // costs a tick nothing.
+    const firstLookMs = Math.min(options.lostGraceMs / options.nullTolerance, MAX_FIRST_LOOK_MS);
     const due = running.filter(
-      (ref) => ref.confirmed === 0 || ref.budget_at <= now || !ports.isLive(ref.run_id)
+      (ref) =>
+        ref.budget_at <= now ||
+        !ports.isLive(ref.run_id) ||
+        (ref.confirmed === 0 && now - ref.attempt_started_at >= firstLookMs)
     );
+    const until = now + TICK_INSPECT_MS;
     let next = 0;
+    let inspected = 0;
     const worker = async () => {
-      for (let i = next++; i < due.length; i = next++) {
+      for (let i = next++; i < due.length && Date.now() < until; i = next++) {
         const ref = due[i];
+        inspected++;
         const row = ref ? ledger.tasks.get(ref.id) : undefined;
         if (row?.status !== "running") continue;
         await ports
@@ -65,12 +79,13 @@ export class Backbone {
     await ports.sweep(now);
     emit(this.#c.source, "background:tick", () => ({
       running: running.length,
-      inspected: due.length,
+      inspected,
       owed: ledger.notices.countOwed(),
       ms: Date.now() - now
     }));
     const step = typeof payload?.step === "number" ? payload.step + 1 : 1;
-    await this.arm({ reset: started > 0, step });
+    // Inspections the time ran out for are the next tick's, soon.
+    await this.arm({ reset: started > 0 || inspected < due.length, step });
   }
 
   /**

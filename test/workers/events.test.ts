@@ -116,15 +116,19 @@ describe("events", () => {
     expect(events[0]?.payload.taskIds).toEqual([r.taskId]);
   });
 
-  it("the backbone's ticks say how much is outstanding", async () => {
+  it("the backbone's ticks say how much is outstanding, and what they inspected", async () => {
     const p = await parent();
     await p.recordEvents();
-    started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 2500 }));
+    started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 4000 }));
+    // The run's first look comes once it could count toward a loss (here 1 s in).
     const ticks = await until(
-      async () => ((await p.events()) as Heard[]).filter((e) => e.type === "background:tick"),
+      async () =>
+        ((await p.events()) as Heard[]).filter(
+          (e) => e.type === "background:tick" && e.payload.inspected === 1
+        ),
       (t) => t.length > 0,
       10_000
     );
-    expect(ticks[0]?.payload).toMatchObject({ running: 1, inspected: 1 });
+    expect(ticks[0]?.payload).toMatchObject({ running: 1, inspected: 1, owed: 0 });
   });
 });

@@ -45,7 +45,13 @@ export type SettleFields = {
 };
 
 /** What the backbone needs of a running task to choose whether to inspect it. */
-export type RunningRef = { id: string; run_id: string; confirmed: number; budget_at: number };
+export type RunningRef = {
+  id: string;
+  run_id: string;
+  confirmed: number;
+  budget_at: number;
+  attempt_started_at: number;
+};
 
 export class TaskLedger {
   readonly #sql: Sql;
@@ -119,7 +125,8 @@ export class TaskLedger {
   /** Every running task, as little as the backbone needs to choose what to inspect. */
   runningRefs(): RunningRef[] {
     return this.#sql.rows<RunningRef>(
-      `SELECT id, run_id, confirmed, COALESCE(started_at, created_at) + budget_ms AS budget_at
+      `SELECT id, run_id, confirmed, COALESCE(started_at, created_at) + budget_ms AS budget_at,
+         COALESCE(attempt_started_at, started_at, created_at) AS attempt_started_at
        FROM bg_tasks WHERE status = 'running' ORDER BY created_at, id`
     );
   }

@@ -13,6 +13,7 @@ export type RunRef = Pick<TaskRow, "id" | "run_id" | "agent" | "input_json">;
 type ChildStub = {
   startAgentToolRun(input: unknown, options: { runId: string }): Promise<unknown>;
   getMessages(): Promise<unknown[]>;
+  cancelAgentToolRun(runId: string, reason?: unknown): Promise<void>;
   inspectAgentToolRun(
     runId: string,
     options?: { reconcile?: boolean }
@@ -202,9 +203,20 @@ export class Dispatcher {
     if (dynamicAgents.has(agent, runId)) await dynamicAgents.delete(this.#classFor(agent), runId);
   }
 
-  /** Stop a run. Idempotent; a run that already ended is left as it is. */
-  async stop(runId: string, reason: string): Promise<void> {
-    await this.#c.host.agent.cancelAgentTool(runId, reason).catch(() => undefined);
+  /**
+   * Stop a run: through the SDK (which keeps its own run registry right) and
+   * at the child itself, which the SDK's cancel no longer reaches once its
+   * record of the run has ended (a child restarted alone leaves it so).
+   * Idempotent; a run that already ended is left as it is.
+   */
+  async stop(ref: Pick<TaskRow, "agent" | "run_id">, reason: string): Promise<void> {
+    await this.#c.host.agent.cancelAgentTool(ref.run_id, reason).catch(() => undefined);
+    try {
+      const stub = await this.#existingChild(ref);
+      await stub?.cancelAgentToolRun(ref.run_id, reason);
+    } catch (error) {
+      logError(`stopping ${ref.run_id} at its child failed`, error);
+    }
   }
 
   /** The child of a run, if it exists. `has()` first: getting an unknown child would create it. */

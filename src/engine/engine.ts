@@ -223,7 +223,20 @@ export class BackgroundEngine implements BackgroundTasks {
   async recover(): Promise<void> {
     const { ledger, instanceId, ctx } = this.#c;
     ledger.notices.releaseClaimsNotOwnedBy(instanceId);
-    for (const row of ledger.tasks.running()) this.#dispatcher.attach(row, true);
+    for (const row of ledger.tasks.running()) {
+      if (row.stop_reason === null) this.#dispatcher.attach(row, true);
+      else {
+        // A stop the restart cut short is finished, not followed.
+        ctx.waitUntil(
+          this.#settlement
+            .resumeStop(row)
+            .catch((error: unknown) => logError(`finishing the stop of ${row.id} failed`, error))
+        );
+      }
+    }
+    // Give-up as lost is soft: a late child still gets its run (a restart may
+    // have cut the hand-over short), within the task's budget.
+    for (const row of ledger.tasks.lostWithinBudget(Date.now())) this.#dispatcher.attach(row, true);
     await this.#promoter.promote();
     ctx.waitUntil(
       this.#delivery

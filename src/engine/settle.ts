@@ -72,11 +72,13 @@ export class Settlement {
     const seen = await this.#dispatcher.inspect(row, true);
     let outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
     const endedAt = seen.kind === "seen" ? seen.run.completedAt : childEnd;
-    if (!outcome && seen.kind === "none") {
+    // A task given up stays open for its child's own result, and only for that:
+    // no record (or the parent's view of an error) says nothing about the run.
+    if (!outcome && seen.kind === "none" && row.status === "running") {
       // The child has no record of the run: the dispatch itself failed.
       if (settlement.error !== null) {
         // Hand it over again a few times (a child restarted mid-dispatch takes it then), else fail.
-        if (row.status === "running" && this.#dispatcher.retryDispatch(row)) return;
+        if (this.#dispatcher.retryDispatch(row)) return;
         outcome = { kind: "error", error: `dispatch failed: ${errorText(settlement.error)}` };
       } else if (reported?.kind === "error") {
         outcome = reported;
@@ -151,8 +153,15 @@ export class Settlement {
 
   /** A child's outcome for the task's current attempt; `endedAt` is when the child ended, if known. */
   async applyOutcome(row: TaskRow, outcome: ChildOutcome, endedAt?: number): Promise<void> {
-    if (isInterruption(outcome) && row.status === "running" && row.stop_reason === null) {
-      await this.#rerunOrFail(row, outcome);
+    // The engine is stopping this task: anything but a real result is its stop
+    // (an abort it caused, or a restart that cut the stop short), not an outcome.
+    if (row.stop_reason !== null && outcome.kind !== "completed") {
+      if (row.status === "running") await this.resumeStop(row);
+      return;
+    }
+    if (isInterruption(outcome)) {
+      // A restart, not the child's end. A given-up task waits on for a real result.
+      if (row.status === "running") await this.#rerunOrFail(row, outcome);
       return;
     }
     const max = this.#c.options.maxStoredOutputChars;
@@ -232,11 +241,38 @@ export class Settlement {
     }
   }
 
+  /**
+   * Finish a stop the engine began (a cancel, a budget give-up) that a
+   * restart may have cut short: stop the child again (stopping is
+   * idempotent), then settle the task as the stop says.
+   */
+  async resumeStop(row: TaskRow): Promise<void> {
+    if (row.stop_reason === "budget") {
+      await this.giveUp(row, "budget");
+      return;
+    }
+    await this.#dispatcher.stop(row, "cancelled");
+    // A real result that came first still wins.
+    const seen = await this.#dispatcher.inspect(row, false);
+    const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
+    if (
+      outcome?.kind === "completed" &&
+      (await this.apply(
+        row,
+        { type: "outcome", outcome, stoppedByEngine: true },
+        { summary: outcome.summary.slice(0, this.#c.options.maxStoredOutputChars) }
+      ))
+    ) {
+      return;
+    }
+    await this.apply(row, { type: "cancel" });
+  }
+
   async giveUp(row: TaskRow, reason: GiveUpReason): Promise<void> {
     if (reason === "budget") {
       // Stopping is idempotent, and repeated after a restart that cut it short.
       this.#c.ledger.tasks.markStopping(row.id, "budget");
-      await this.#dispatcher.stop(row.run_id, "budget exceeded");
+      await this.#dispatcher.stop(row, "budget exceeded");
     }
     await this.apply(row, { type: "give-up" }, { giveUpReason: reason });
   }
@@ -253,7 +289,7 @@ export class Settlement {
     if (row.status === "running") {
       // Marked first: no rerun starts for a task being stopped.
       ledger.tasks.markStopping(taskId, "cancel");
-      await this.#dispatcher.stop(row.run_id, "cancelled");
+      await this.#dispatcher.stop(row, "cancelled");
       // Confirm with the child: it may have finished before the stop reached it.
       const seen = await this.#dispatcher.inspect(row, false);
       const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;

@@ -137,6 +137,16 @@ export class TaskLedger {
     );
   }
 
+  /** Tasks given up as lost whose budget has not run out: a late result may still come. */
+  lostWithinBudget(now: number): TaskRow[] {
+    return this.#sql.rows<TaskRow>(
+      `SELECT * FROM bg_tasks WHERE status = 'gave_up' AND give_up_reason = 'lost'
+         AND pruning_at IS NULL AND COALESCE(started_at, created_at) + budget_ms > ?
+       ORDER BY created_at, id`,
+      now
+    );
+  }
+
   waiting(): TaskRow[] {
     return this.#sql.rows<TaskRow>(
       "SELECT * FROM bg_tasks WHERE status = 'waiting' ORDER BY created_at, id"

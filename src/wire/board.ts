@@ -1,11 +1,42 @@
-// The board's live socket protocol: what the host pushes on a board
-// connection and the commands a client may send back, shared by the host
-// (src/board/socket.ts) and clients (the React hook, the board page). No
-// server code here: a browser bundle imports it (the task and result types
-// are erased at build time).
+// The board's wire format: a task's row (what the JSON API returns and the
+// socket pushes), and the live socket's protocol: what the host pushes on a
+// board connection and the commands a client may send back. Shared by the
+// host (src/board/) and clients (the React hook, the board page). No server
+// code here, and no type that leads to any: a browser bundle imports it.
 
-import type { BoardTask } from "../board/view";
-import type { CancelResult, RetryDeliveryResult } from "../engine/types";
+import type { GiveUpReason, TaskStatus } from "../engine/status";
+
+export type BoardTask = {
+  id: string;
+  agent: string;
+  title: string;
+  status: TaskStatus;
+  giveUpReason: GiveUpReason | null;
+  cancelReason: string | null;
+  createdAt: number;
+  runAt: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  runtimeMs: number | null;
+  progress: { fraction: number | null; message: string | null; phase: string | null } | null;
+  /** A short preview of the result or error; the whole output is in GET tasks/:id. */
+  outcome: string | null;
+  /** Child runs: more than 1 when a restart cut a run short and it was run again. */
+  attempts: number;
+  /** Where its notices stand; "failed" means every attempt failed (POST …/retry-delivery). */
+  notice: "none" | "pending" | "delivered" | "failed";
+  /** When it was pruned (only its summary is left), else null. */
+  prunedAt: number | null;
+};
+
+/** What `cancel` did (the engine's, the JSON API's and the socket's answer). */
+export type CancelResult =
+  | { outcome: "cancelled"; taskId: string }
+  | { outcome: "already-finished"; taskId: string; status: TaskStatus }
+  | { outcome: "not-found"; taskId: string };
+
+/** What `retryDelivery` did: how many failed notices it put back in line. */
+export type RetryDeliveryResult = { taskId: string; requeued: number };
 
 /** The query flag that opens the agent's WebSocket as a board connection. */
 export const BOARD_FLAG = "background-board";

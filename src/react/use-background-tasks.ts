@@ -29,6 +29,11 @@ export type UseBackgroundTasksOptions = {
   name?: string;
   /** Where the agent is served (default: the page's own host). */
   host?: string;
+  /**
+   * `"ws"` or `"wss"`. Default: the page's own scheme when `host` is not
+   * given (PartySocket alone would pick `wss` for any host but a private one).
+   */
+  protocol?: "ws" | "wss";
   /** A path the app routes to the agent itself, as `useAgent`'s `basePath`. */
   basePath?: string;
   /**
@@ -123,11 +128,18 @@ type LiveSocket = {
 };
 
 const COMMAND_TIMEOUT_MS = 30_000;
+
+/** The socket scheme that matches the page's own, in a browser; else undefined. */
+function pageProtocol(): "ws" | "wss" | undefined {
+  const page = (globalThis as { location?: { protocol?: string } }).location?.protocol;
+  return page === "http:" ? "ws" : page === "https:" ? "wss" : undefined;
+}
 // WebSocket.OPEN, spelled out: the hook also loads where no WebSocket global is typed.
 const OPEN = 1;
 
 export function useBackgroundTasks(options: UseBackgroundTasksOptions): BackgroundTasksView {
   const { agent, name, host, basePath, query, queryDeps, enabled = true } = options;
+  const protocol = options.protocol ?? (host === undefined ? pageProtocol() : undefined);
   const [state, dispatch] = useReducer(reduce, INITIAL);
   const pending = useRef(new PendingCommands()).current;
   const timeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
@@ -146,6 +158,7 @@ export function useBackgroundTasks(options: UseBackgroundTasksOptions): Backgrou
     ...(name === undefined ? {} : { name }),
     ...(host === undefined ? {} : { host }),
     ...(basePath === undefined ? {} : { basePath }),
+    ...(protocol === undefined ? {} : { protocol }),
     query: boardQuery,
     // useAgent caches a function query's answer by agent, name and these
     // deps: the flag keeps the app's own connection from sharing it.
@@ -187,7 +200,14 @@ export function useBackgroundTasks(options: UseBackgroundTasksOptions): Backgrou
   socketRef.current = socket;
 
   // A new address (or enabling again) starts from nothing: its snapshot follows.
-  const address = JSON.stringify([agent, name ?? null, host ?? null, basePath ?? null, enabled]);
+  const address = JSON.stringify([
+    agent,
+    name ?? null,
+    host ?? null,
+    basePath ?? null,
+    protocol ?? null,
+    enabled
+  ]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once per address, on purpose
   useEffect(() => {
     return () => {

@@ -40,6 +40,7 @@ const params = new URLSearchParams(location.search);
 const name = params.get("agent") || "demo";
 const agentPath = "/agents/assistant/" + encodeURIComponent(name);
 document.getElementById("board").href = agentPath + "/background/board";
+document.getElementById("tasks").href = "/tasks?agent=" + encodeURIComponent(name);
 let messages = [];
 const streaming = new Map();
 let ws;
@@ -135,7 +136,7 @@ export function chatPage(modelLabel: string): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<header><h1>Assistant</h1><a id="board" target="_blank">Task board</a><span class="model"></span></header>
+<header><h1>Assistant</h1><a id="board" target="_blank">Task board</a><a id="tasks" target="_blank">Tasks (React)</a><span class="model"></span></header>
 <div id="log" aria-live="polite"></div>
 <p class="hint">Try: "research tides in the background", "import the sample file", "what is running?", "cancel the import".</p>
 <form id="form"><input id="input" autocomplete="off" placeholder="Message the assistant" aria-label="Message"><button>Send</button></form>

@@ -9,7 +9,7 @@
 // connection starts with a snapshot, so a reconnect resyncs by itself.
 
 import { useAgent } from "agents/react";
-import { useCallback, useEffect, useMemo, useReducer, useRef } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import type { BoardTask, CancelResult, RetryDeliveryResult } from "../wire/board";
 import {
   BOARD_FLAG,
@@ -141,7 +141,7 @@ export function useBackgroundTasks(options: UseBackgroundTasksOptions): Backgrou
   const { agent, name, host, basePath, query, queryDeps, enabled = true } = options;
   const protocol = options.protocol ?? (host === undefined ? pageProtocol() : undefined);
   const [state, dispatch] = useReducer(reduce, INITIAL);
-  const pending = useRef(new PendingCommands()).current;
+  const [pending] = useState(() => new PendingCommands());
   const timeoutMs = options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS;
   const socketRef = useRef<LiveSocket | null>(null);
 

@@ -2,15 +2,16 @@
 // map, and its declarations bundled into one .d.ts, so a consumer's compiler
 // reads declarations only (never our sources, under their settings) and any
 // module resolution, nodenext included, finds what it needs. The SDK, the AI
-// SDK, zod and the runtime's own modules stay external: the app brings one
-// copy of each. The declarations come from tsc (tsconfig.build.json), run first.
+// SDK, zod, React and the runtime's own modules stay external: the app brings
+// one copy of each. The declarations come from tsc (tsconfig.build.json), run first.
 import { defineConfig, type UserConfig } from "tsdown";
 
 const ENTRIES = {
   index: "index",
   client: "client/index",
   testing: "testing/index",
-  "ai-chat": "ai-chat"
+  "ai-chat": "ai-chat",
+  react: "react/index"
 } as const;
 
 const shared: UserConfig = {
@@ -19,7 +20,14 @@ const shared: UserConfig = {
   target: "es2023",
   outDir: "dist",
   deps: {
-    neverBundle: [/^agents(\/|$)/, /^@cloudflare\//, /^ai(\/|$)/, /^zod(\/|$)/, /^cloudflare:/]
+    neverBundle: [
+      /^agents(\/|$)/,
+      /^@cloudflare\//,
+      /^ai(\/|$)/,
+      /^zod(\/|$)/,
+      /^react(\/|$)/,
+      /^cloudflare:/
+    ]
   },
   report: false
 };

@@ -5,7 +5,8 @@
 // settings (no errors from this package or the app; other packages' own
 // declaration errors are counted, not failed on), bundle it with
 // `wrangler deploy --dry-run`, run its workerd test (a task, a parent
-// restart, exactly one notice), and import the client entry in plain Node.
+// restart, exactly one notice), and import the client and React entries in
+// plain Node.
 //
 // CONSUMER_PEERS="agents@0.32.0 ai@7.0.160" installs those versions instead
 // of the fixture's (to test peer floors). KEEP_CONSUMER=1 keeps the app.
@@ -100,7 +101,14 @@ const packed = check(
       (f) => !/^(dist\/|docs\/)/.test(f) && !["README.md", "LICENSE", "package.json"].includes(f)
     );
     if (stray.length > 0) throw new Error(`unexpected files: ${stray.join(", ")}`);
-    for (const need of ["LICENSE", "dist/index.js", "dist/index.d.ts", "dist/client.js"]) {
+    for (const need of [
+      "LICENSE",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/client.js",
+      "dist/react.js",
+      "dist/react.d.ts"
+    ]) {
       if (!files.includes(need)) throw new Error(`missing ${need}`);
     }
     return `${files.length} files`;
@@ -209,6 +217,13 @@ if (installed) {
   check("plain Node imports agents-background/client", () => {
     const code =
       "const m = await import('agents-background/client'); if (typeof m.withoutBackgroundNotices !== 'function') process.exit(1); console.log(Object.keys(m).join(' '))";
+    return must(run(process.execPath, ["--input-type=module", "-e", code], app), "node").trim();
+  });
+  check("plain Node imports agents-background/react, with the app's react and agents", () => {
+    // Loads the entry and what it leaves external (react, agents/react), and
+    // no server code: the engine's modules would need the Workers runtime.
+    const code =
+      "const m = await import('agents-background/react'); if (typeof m.useBackgroundTasks !== 'function') process.exit(1); console.log(Object.keys(m).join(' '))";
     return must(run(process.execPath, ["--input-type=module", "-e", code], app), "node").trim();
   });
 }

@@ -3,9 +3,7 @@
 // The task board.
 export { type AuthorizeResult, isLocalRequest } from "./board/access";
 export { BOARD_HEADER } from "./board/api";
-export type { BoardTask } from "./board/view";
 export { isBackgroundNotice, withoutBackgroundNotices } from "./client/transcript";
-
 // What `this.background` takes and gives.
 export type { BackgroundTasks } from "./engine/engine";
 // Errors.
@@ -81,4 +79,5 @@ export {
   type ToolSetOptions
 } from "./tools/options";
 export { backgroundTools } from "./tools/tool-set";
+export type { BoardTask } from "./wire/board";
 export { type NoticeMessageMetadata, type NoticeMetadata, noticeMetadata } from "./wire/notice";

@@ -9,5 +9,6 @@ export const sourceAlias = [
   { find: /^agents-background$/, replacement: path.join(src, "index.ts") },
   { find: /^agents-background\/client$/, replacement: path.join(src, "client/index.ts") },
   { find: /^agents-background\/testing$/, replacement: path.join(src, "testing/index.ts") },
-  { find: /^agents-background\/ai-chat$/, replacement: path.join(src, "ai-chat.ts") }
+  { find: /^agents-background\/ai-chat$/, replacement: path.join(src, "ai-chat.ts") },
+  { find: /^agents-background\/react$/, replacement: path.join(src, "react/index.ts") }
 ];

@@ -91,6 +91,14 @@ export class Assistant extends BackgroundThink<DemoEnv> {
     });
   }
 
+  /** For the curl API and the tasks page: start an import directly (it reports progress). */
+  startImport(): Promise<StartResult> {
+    return this.background.start(Importer, {
+      input: "Import the sample file sample.csv",
+      title: "Import the sample file sample.csv"
+    });
+  }
+
   listTasks(): ListResult {
     return this.background.list({ limit: 50 });
   }

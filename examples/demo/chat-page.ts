@@ -1,8 +1,10 @@
 // The demo's chat page: one self-contained HTML document speaking Think's
 // WebSocket chat protocol. Replies stream in; background notices are told
 // apart with the library's own transcript helper (`noticeMetadata`, shipped
-// to the page as is) and drawn as compact event cards. Every value is put on
-// the page as text, never as HTML.
+// to the page as is) and drawn as compact event cards. A message sent while
+// the socket is closed or reconnecting waits in an outbox and goes out once,
+// when the agent has greeted the next connection. Every value is put on the
+// page as text, never as HTML.
 
 import { DEFAULT_NOTICE_SOURCE, noticeMetadata } from "agents-background/client";
 
@@ -28,6 +30,10 @@ header .model { color: var(--mute); font-size: 13px; margin-left: auto; }
 form { display: flex; gap: 8px; padding: 12px 20px; border-top: 1px solid #d0d7de88; }
 input { flex: 1; font: inherit; padding: 8px 10px; }
 button { font: inherit; padding: 8px 14px; }
+.pending { opacity: 0.6; }
+.pending::after { content: " (waiting for the connection)"; font-size: 12px; }
+#connection { font-size: 12px; color: var(--mute); }
+#connection[data-state="reconnecting"] { color: #9a6700; }
 .hint { color: var(--mute); font-size: 13px; padding: 0 20px 10px; }
 `;
 
@@ -40,9 +46,14 @@ const params = new URLSearchParams(location.search);
 const name = params.get("agent") || "demo";
 const agentPath = "/agents/assistant/" + encodeURIComponent(name);
 document.getElementById("board").href = agentPath + "/background/board";
+document.getElementById("tasks").href = "/tasks?agent=" + encodeURIComponent(name);
 let messages = [];
 const streaming = new Map();
 let ws;
+// Typed while not connected: sent, in order, once the next connection is ready.
+const outbox = [];
+// This connection was greeted by the agent (its transcript or identity came).
+let ready = false;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -77,14 +88,47 @@ function render() {
     if (text) log.append(el("div", "bubble " + m.role, text));
   }
   for (const [, text] of streaming) if (text) log.append(el("div", "bubble assistant streaming", text));
+  for (const m of outbox) log.append(el("div", "bubble user pending", textOf(m)));
   log.scrollTop = log.scrollHeight;
 }
 
+function showConnection(state) {
+  const node = document.getElementById("connection");
+  node.dataset.state = state;
+  node.textContent = state === "connected" ? "connected" : state === "connecting" ? "connecting…" : "reconnecting…";
+}
+
+function send(message) {
+  messages = [...messages, message];
+  ws.send(JSON.stringify({
+    type: "cf_agent_use_chat_request",
+    id: crypto.randomUUID(),
+    init: { method: "POST", body: JSON.stringify({ messages, trigger: "submit-message" }) }
+  }));
+}
+
+// Each message leaves the outbox as it is sent, so it is sent once. It waits
+// for the agent's greeting, not just an open socket: the greeting brings the
+// transcript a request builds on, and proves a server is there.
+function flush() {
+  if (!ready || !ws || ws.readyState !== 1 || outbox.length === 0) return;
+  while (outbox.length > 0) send(outbox.shift());
+  render();
+}
+
 function connect() {
-  ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + agentPath);
-  ws.addEventListener("message", (event) => {
+  const socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + agentPath);
+  ws = socket;
+  ready = false;
+  socket.addEventListener("message", (event) => {
     let data;
     try { data = JSON.parse(event.data); } catch { return; }
+    if (!ready && (data.type === "cf_agent_chat_messages" || data.type === "cf_agent_identity")) {
+      ready = true;
+      showConnection("connected");
+      // After this frame's own effect (a transcript replaces the list first).
+      queueMicrotask(flush);
+    }
     if (data.type === "cf_agent_chat_messages" && Array.isArray(data.messages)) {
       messages = data.messages;
       streaming.clear();
@@ -99,23 +143,26 @@ function connect() {
       render();
     }
   });
-  ws.addEventListener("close", () => setTimeout(connect, 1000));
+  socket.addEventListener("close", () => {
+    if (ws === socket) {
+      ready = false;
+      showConnection("reconnecting");
+    }
+    setTimeout(connect, 1000);
+  });
 }
 
 document.getElementById("form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = document.getElementById("input");
   const text = input.value.trim();
-  if (!text || !ws || ws.readyState !== 1) return;
+  if (!text) return;
   input.value = "";
-  messages = [...messages, { id: crypto.randomUUID(), role: "user", parts: [{ type: "text", text }] }];
+  outbox.push({ id: crypto.randomUUID(), role: "user", parts: [{ type: "text", text }] });
   render();
-  ws.send(JSON.stringify({
-    type: "cf_agent_use_chat_request",
-    id: crypto.randomUUID(),
-    init: { method: "POST", body: JSON.stringify({ messages, trigger: "submit-message" }) }
-  }));
+  flush();
 });
+showConnection("connecting");
 connect();
 `;
 }
@@ -135,7 +182,7 @@ export function chatPage(modelLabel: string): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<header><h1>Assistant</h1><a id="board" target="_blank">Task board</a><span class="model"></span></header>
+<header><h1>Assistant</h1><a id="board" target="_blank">Task board</a><a id="tasks" target="_blank">Tasks (React)</a><span id="connection" role="status"></span><span class="model"></span></header>
 <div id="log" aria-live="polite"></div>
 <p class="hint">Try: "research tides in the background", "import the sample file", "what is running?", "cancel the import".</p>
 <form id="form"><input id="input" autocomplete="off" placeholder="Message the assistant" aria-label="Message"><button>Send</button></form>

@@ -1,8 +1,10 @@
 // The demo Worker: a chat page for an assistant that puts research and
-// imports in the background, and its task board. `npm start` serves it on
+// imports in the background, its task board, and a React page of its tasks
+// (/tasks, on agents-background/react). `npm start` serves it on
 // http://127.0.0.1:8787 with an offline scripted model; see the README for a
 // real model. Also a small HTTP API for curl:
 //   curl -X POST 'http://127.0.0.1:8787/api/research?topic=durable+objects'
+//   curl -X POST http://127.0.0.1:8787/api/import
 //   curl http://127.0.0.1:8787/api/tasks
 //   curl http://127.0.0.1:8787/api/messages
 
@@ -11,6 +13,7 @@ import { isLocalRequest, subscribeBackgroundEvents } from "agents-background";
 import type { Assistant, DemoEnv } from "./agents";
 import { chatPage } from "./chat-page";
 import { modelKind } from "./model";
+import { tasksPage } from "./tasks-page";
 
 export { Assistant, Importer, Researcher } from "./agents";
 
@@ -40,6 +43,16 @@ export default {
         headers: { "content-type": "text/html; charset=utf-8" }
       });
     }
+    if (url.pathname === "/tasks" && request.method === "GET") {
+      // Its script (public/tasks.js) is a static asset, served before the Worker runs.
+      return new Response(tasksPage(), {
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          "content-security-policy":
+            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'"
+        }
+      });
+    }
     if (url.pathname === "/board") {
       const name = encodeURIComponent(url.searchParams.get("agent") ?? "demo");
       return Response.redirect(
@@ -54,6 +67,9 @@ export default {
       if (url.pathname === "/api/research" && request.method === "POST") {
         const topic = url.searchParams.get("topic") ?? "Durable Objects";
         return json(await agent.startResearch(topic));
+      }
+      if (url.pathname === "/api/import" && request.method === "POST") {
+        return json(await agent.startImport());
       }
       if (url.pathname === "/api/messages") return json((await agent.transcript()) as unknown);
       if (url.pathname === "/api/tasks") return json((await agent.listTasks()) as unknown);

@@ -5,13 +5,13 @@
 import type { Connection, ConnectionContext } from "agents";
 import type { BackgroundTasks } from "../engine/engine";
 import { logError } from "../engine/host";
+import { BOARD_FLAG, BOARD_UNAUTHORIZED, type BoardTaskFrame } from "../wire/board";
 import { type AuthorizeResult, checkAccess } from "./access";
+import { isOpenBoard, openBoardSocket } from "./socket";
 import { boardTask } from "./view";
 
-/** The tag of a board's live connection, and the query flag that asks for it. */
-export const BOARD_TAG = "background-board";
-
-type BoardConnectionState = { backgroundBoard?: boolean };
+/** The tag of a board's live connection: the query flag that asks for it. */
+export const BOARD_TAG = BOARD_FLAG;
 
 type LiveHost = {
   readonly background: BackgroundTasks;
@@ -30,7 +30,8 @@ export function boardTags(ctx: ConnectionContext): string[] {
 
 /**
  * A board connection opens only past the authorize hook; it is then marked in
- * its own (persisted) state. Returns true when the connection was the board's.
+ * its own (persisted) state and sent its snapshot (socket.ts). Returns true
+ * when the connection was the board's.
  */
 export async function acceptBoardConnection(
   host: LiveHost,
@@ -40,24 +41,22 @@ export async function acceptBoardConnection(
   if (!isBoardConnection(ctx.request)) return false;
   const refused = await checkAccess((r) => host.authorizeBackground(r), ctx.request);
   if (refused) {
-    connection.close(4403, "not authorized");
+    connection.close(BOARD_UNAUTHORIZED, "not authorized");
     return true;
   }
-  const state = (connection.state ?? {}) as BoardConnectionState;
-  connection.setState({ ...state, backgroundBoard: true });
+  openBoardSocket(host, connection, ctx.request);
   return true;
 }
 
 /** Push one task's board row to every authorized board connection. */
 export function publishTask(host: LiveHost, taskId: string): void {
   // Nobody watching (the usual case): the task is not even read.
-  const boards = [...host.getConnections(BOARD_TAG)].filter(
-    (connection) => (connection.state as BoardConnectionState | null)?.backgroundBoard
-  );
+  const boards = [...host.getConnections(BOARD_TAG)].filter(isOpenBoard);
   if (boards.length === 0) return;
   const task = host.background.get(taskId);
   if (!task) return;
-  const message = JSON.stringify({ type: "background:task", task: boardTask(task) });
+  const frame: BoardTaskFrame = { type: "background:task", task: boardTask(task) };
+  const message = JSON.stringify(frame);
   for (const connection of boards) {
     try {
       connection.send(message);

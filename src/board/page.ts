@@ -1,7 +1,8 @@
 // The task board page: one self-contained HTML document (no build step, no
-// external assets). It reads the JSON API next to it and listens on the
-// agent's WebSocket for live task updates. Every value from a task is put on
-// the page as text (textContent), never as HTML.
+// external assets). It takes a snapshot and then live task updates from the
+// agent's WebSocket (socket.ts), and reads the JSON API next to it for
+// filters and drill-in. Every value from a task is put on the page as text
+// (textContent), never as HTML.
 
 const STYLE = `
 :root { color-scheme: light dark; --ok: #1a7f37; --bad: #cf222e; --run: #0969da; --wait: #9a6700; --mute: #6e7781; }
@@ -147,13 +148,25 @@ async function drill(id) {
 function connect() {
   const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + base + "?background-board=1");
   const dot = document.getElementById("live");
-  ws.addEventListener("open", () => { dot.classList.add("on"); load(); });
+  ws.addEventListener("open", () => { dot.classList.add("on"); });
   ws.addEventListener("message", (event) => {
     let data;
     try { data = JSON.parse(event.data); } catch { return; }
+    if (data && data.type === "background:snapshot" && Array.isArray(data.tasks)) {
+      // Sent first on every connection: what was missed while away is in it.
+      tasks.clear();
+      for (const t of data.tasks) tasks.set(t.id, t);
+      render();
+      if (filter !== "all") load();
+    }
     if (data && data.type === "background:task" && data.task) { tasks.set(data.task.id, data.task); render(); }
   });
-  ws.addEventListener("close", () => { dot.classList.remove("on"); setTimeout(connect, 1000); });
+  ws.addEventListener("close", (event) => {
+    dot.classList.remove("on");
+    // Refused by the authorize hook: asking again would be refused again.
+    if (event.code === 4403) { document.getElementById("error").textContent = "Not authorized"; return; }
+    setTimeout(connect, 1000);
+  });
 }
 
 const nav = document.getElementById("filters");

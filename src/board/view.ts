@@ -1,33 +1,14 @@
-// The board's view of a task: what the JSON API returns and what live
-// updates push. Plain data; the page renders every field as text.
+// The board's view of a task (the BoardTask of the wire format): what the
+// JSON API returns and what live updates push. Plain data; the page renders
+// every field as text.
 
 import { outputText } from "../engine/notice";
 import type { BackgroundTask } from "../engine/types";
+import type { BoardTask } from "../wire/board";
+
+export type { BoardTask };
 
 const OUTCOME_PREVIEW_CHARS = 400;
-
-export type BoardTask = {
-  id: string;
-  agent: string;
-  title: string;
-  status: BackgroundTask["status"];
-  giveUpReason: BackgroundTask["giveUpReason"];
-  cancelReason: string | null;
-  createdAt: number;
-  runAt: number | null;
-  startedAt: number | null;
-  endedAt: number | null;
-  runtimeMs: number | null;
-  progress: { fraction: number | null; message: string | null; phase: string | null } | null;
-  /** A short preview of the result or error; the whole output is in GET tasks/:id. */
-  outcome: string | null;
-  /** Child runs: more than 1 when a restart cut a run short and it was run again. */
-  attempts: number;
-  /** Where its notices stand; "failed" means every attempt failed (POST …/retry-delivery). */
-  notice: "none" | "pending" | "delivered" | "failed";
-  /** When it was pruned (only its summary is left), else null. */
-  prunedAt: number | null;
-};
 
 /** Where a task's notices stand, in one word. */
 export function noticeState(task: BackgroundTask): BoardTask["notice"] {

@@ -12,6 +12,10 @@ import type {
   TaskStatus
 } from "./status";
 
+// What cancel and retryDelivery answer also crosses the wire (the JSON API,
+// the board socket): it is defined with the wire format, free of server types.
+export type { CancelResult, RetryDeliveryResult } from "../wire/board";
+
 /** A child class the engine may run: what `runAgentTool` accepts. */
 export type ChildClass = SubAgentClass;
 
@@ -138,19 +142,11 @@ export type StartResult = {
 
 export type BatchResult = { batchId: string; taskIds: string[]; deduped: boolean };
 
-export type CancelResult =
-  | { outcome: "cancelled"; taskId: string }
-  | { outcome: "already-finished"; taskId: string; status: TaskStatus }
-  | { outcome: "not-found"; taskId: string };
-
 export type ListOptions = { status?: TaskStatus | TaskStatus[]; limit?: number; cursor?: string };
 export type ListResult = { tasks: BackgroundTask[]; nextCursor: string | null };
 
 export type WaitOptions = { mode: "all" | "any"; timeoutMs: number };
 export type WaitResult = { done: boolean; tasks: BackgroundTask[] };
-
-/** What `retryDelivery` did: how many failed notices it put back in line. */
-export type RetryDeliveryResult = { taskId: string; requeued: number };
 
 /** What `forget` did: pruned now, or why not. */
 export type ForgetResult =

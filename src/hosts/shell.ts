@@ -12,11 +12,13 @@ import type {
   AgentToolProgressSnapshot,
   AgentToolRunInfo,
   Connection,
-  ConnectionContext
+  ConnectionContext,
+  WSMessage
 } from "agents";
 import type { AuthorizeResult } from "../board/access";
 import { handleBoardRequest } from "../board/api";
 import { acceptBoardConnection, boardTags, guardDrillIn, publishTask } from "../board/hooks";
+import { handleBoardMessage } from "../board/socket";
 import { BackgroundEngine, type BackgroundTasks } from "../engine/engine";
 import { type ChatDelivery, type HostPort, logError } from "../engine/host";
 import { type BackgroundNotice, defaultNoticeText, type FinishNotice } from "../engine/notice";
@@ -152,6 +154,12 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null): Back
     override async onConnect(connection: Connection, ctx: ConnectionContext): Promise<void> {
       if (await acceptBoardConnection(this, connection, ctx)) return;
       return super.onConnect(connection, ctx);
+    }
+
+    /** A board connection's commands (board/socket.ts); every other frame goes on to the agent. */
+    override async onMessage(connection: Connection, message: WSMessage): Promise<void> {
+      if (await handleBoardMessage(this, connection, message)) return;
+      return super.onMessage(connection, message);
     }
 
     override async onBeforeSubAgent(

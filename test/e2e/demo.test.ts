@@ -1,8 +1,9 @@
 // The demo, end to end in a real browser: chat, background tasks, the live
-// board, cancel, drill-in, and escaping. Screenshots go to screenshots/.
+// board, cancel, drill-in, escaping, and a message sent while the chat's
+// socket is down. Screenshots go to screenshots/.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Demo, launchBrowser, SCREENSHOTS, startDemo } from "./demo";
 
@@ -142,5 +143,68 @@ describe("the demo in a browser", () => {
     await shot(board, "board-escaped");
     await chat.close();
     await board.close();
+  });
+
+  it("a message sent while the chat's socket is down waits, and is delivered exactly once after it reconnects", async () => {
+    const agent = agentName();
+    const chat = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+    // The page's agent socket runs through this route: passed to the server
+    // while \`up\`; while down, each new socket opens to nothing that answers.
+    let up = true;
+    let current: WebSocketRoute | null = null;
+    let sockets = 0;
+    await chat.routeWebSocket(/\/agents\/assistant\//, (ws) => {
+      sockets += 1;
+      current = ws;
+      if (up) ws.connectToServer();
+    });
+    await chat.goto(`${demo.url}/?agent=${agent}`);
+    await chat.waitForSelector("#connection[data-state=connected]");
+
+    up = false;
+    const dropped = current as WebSocketRoute | null;
+    await dropped?.close({ code: 1012, reason: "restarting" });
+    await chat.waitForSelector("#connection[data-state=reconnecting]");
+    // Typed while the page holds an open socket that no agent has greeted.
+    const before = sockets;
+    for (let i = 0; sockets === before && i < 300; i++) await chat.waitForTimeout(100);
+    expect(sockets).toBeGreaterThan(before);
+
+    await say(chat, "what is running?");
+    // Kept, shown as waiting, and the input is free again.
+    await chat.waitForSelector(".bubble.user.pending");
+    expect(await chat.textContent(".bubble.user.pending")).toBe("what is running?");
+    expect(await chat.inputValue("#input")).toBe("");
+    await chat.waitForTimeout(2500);
+    expect(await chat.locator(".bubble.user.pending").count()).toBe(1);
+    await shot(chat, "chat-waiting");
+    const away = (await (await fetch(`${demo.url}/api/messages?agent=${agent}`)).json()) as {
+      role: string;
+    }[];
+    expect(away).toEqual([]);
+
+    // The server is back: the next connection is greeted, and the message goes out.
+    up = true;
+    const held = current as WebSocketRoute | null;
+    await held?.close({ code: 1012, reason: "restarting" });
+    await chat.waitForSelector("#connection[data-state=connected]", { timeout: 30_000 });
+    await chat.waitForSelector("text=Nothing is running in the background.");
+    await chat.waitForTimeout(2000);
+
+    type Message = { role: string; parts: { type: string; text?: string }[] };
+    const transcript = (await (
+      await fetch(`${demo.url}/api/messages?agent=${agent}`)
+    ).json()) as Message[];
+    const texts = transcript.map(
+      (m) => `${m.role}: ${m.parts.map((p) => (p.type === "text" ? p.text : "")).join("")}`
+    );
+    expect(texts).toEqual([
+      "user: what is running?",
+      "assistant: Nothing is running in the background."
+    ]);
+    expect(await chat.locator(".bubble.user").allTextContents()).toEqual(["what is running?"]);
+    expect(await chat.locator(".bubble.pending").count()).toBe(0);
+    await shot(chat, "chat-reconnected");
+    await chat.close();
   });
 });

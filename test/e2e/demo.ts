@@ -85,6 +85,13 @@ export async function startDemo(vars: Record<string, string> = {}): Promise<Demo
   };
 }
 
+/**
+ * A host name that reaches the demo but is not loopback, as a deployed demo is
+ * reached: the demo's access rule refuses it. Chromium maps it to 127.0.0.1
+ * (see launchBrowser), so nothing leaves this machine.
+ */
+export const REMOTE_HOST = "remote.test";
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -96,7 +103,8 @@ export function launchBrowser(): Promise<Browser> {
       "--no-first-run",
       "--disable-background-networking",
       "--disable-component-update",
-      "--disable-sync"
+      "--disable-sync",
+      `--host-resolver-rules=MAP ${REMOTE_HOST} 127.0.0.1`
     ]
   });
 }

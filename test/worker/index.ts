@@ -1091,6 +1091,11 @@ export class LimitedParent extends TestParent {
 export class CallbackHost extends BackgroundAgent<Env> {
   static override backgroundOptions: BackgroundOptions = { pollMinMs: 1000, pollMaxMs: 2000 };
 
+  /** The board and its socket: only with the test token, as on TestParent. */
+  override authorizeBackground(request: Request): boolean {
+    return request.headers.get("authorization") === "Bearer test-token";
+  }
+
   /** Make the next `n` calls of onTaskDone throw. */
   failCallbacks(n: number): void {
     this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
@@ -1178,6 +1183,11 @@ export class CallbackHost extends BackgroundAgent<Env> {
  */
 export class AIChatParent extends BackgroundAIChatAgent<Env> {
   static override backgroundOptions: BackgroundOptions = { pollMinMs: 1000, pollMaxMs: 2000 };
+
+  /** The board and its socket: only with the test token, as on TestParent. */
+  override authorizeBackground(request: Request): boolean {
+    return request.headers.get("authorization") === "Bearer test-token";
+  }
 
   override async onChatMessage(): Promise<Response> {
     const model = scriptedModel("aichat-parent", ({ lastUserText }) => {

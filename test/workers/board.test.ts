@@ -122,6 +122,17 @@ describe("JSON API", () => {
   });
 });
 
+type Frame = {
+  type?: string;
+  task?: { id: string; status: string };
+  tasks?: { id: string; status: string }[];
+  nextCursor?: string | null;
+  canCommand?: boolean;
+  requestId?: string;
+  result?: unknown;
+  error?: { code: string; field?: string };
+};
+
 describe("live updates", () => {
   async function connect(name: string, headers: Record<string, string>) {
     const res = await exports.default.fetch(
@@ -130,7 +141,7 @@ describe("live updates", () => {
     );
     const ws = res.webSocket;
     if (!ws) throw new Error(`no websocket (${res.status})`);
-    const received: { type?: string; task?: { id: string; status: string } }[] = [];
+    const received: Frame[] = [];
     let closed: number | null = null;
     ws.addEventListener("message", (event) => {
       try {
@@ -174,6 +185,161 @@ describe("live updates", () => {
     expect(board.closed()).toBe(4403);
     await sleep(500);
     expect(board.received.filter((m) => m.type === "background:task")).toHaveLength(0);
+  });
+});
+
+describe("the socket protocol", () => {
+  const SAME_ORIGIN = { ...AUTH, origin: "http://example.com" };
+
+  async function connect(
+    name: string,
+    headers: Record<string, string>,
+    query = "background-board=1"
+  ) {
+    const res = await exports.default.fetch(
+      `http://example.com/agents/test-parent/${name}?${query}`,
+      {
+        headers: { Upgrade: "websocket", ...headers }
+      }
+    );
+    const ws = res.webSocket;
+    if (!ws) throw new Error(`no websocket (${res.status})`);
+    const received: Frame[] = [];
+    ws.addEventListener("message", (event) => {
+      try {
+        received.push(JSON.parse(String(event.data)));
+      } catch {
+        // not JSON: ignored
+      }
+    });
+    ws.accept();
+    const board = (type: string) => received.filter((m) => m.type === type);
+    async function command(type: string, taskId: unknown, requestId = crypto.randomUUID()) {
+      ws?.send(JSON.stringify({ type, requestId, taskId }));
+      const [answer] = await until(
+        () => board("background:reply").filter((m) => m.requestId === requestId),
+        (r) => r.length > 0
+      );
+      if (!answer) throw new Error(`no reply to ${type}`);
+      return answer;
+    }
+    return { ws, received, board, command };
+  }
+
+  it("sends a snapshot on accept, before any update", async () => {
+    const { name, slow, done } = await setup();
+    const board = await connect(name, SAME_ORIGIN);
+    const [snapshot] = await until(
+      () => board.board("background:snapshot"),
+      (s) => s.length > 0
+    );
+    expect(snapshot?.canCommand).toBe(true);
+    expect(snapshot?.nextCursor).toBeNull();
+    expect(snapshot?.tasks?.map((t) => t.id).sort()).toEqual(
+      [slow.taskId, ...done.map((d) => d.taskId)].sort()
+    );
+    expect(snapshot?.tasks?.find((t) => t.id === slow.taskId)?.status).toBe("running");
+    const first = board.received.findIndex((m) => m.type?.startsWith("background:"));
+    expect(board.received[first]?.type).toBe("background:snapshot");
+    board.ws.close();
+  });
+
+  it("cancels over the socket and answers by request id; the update follows", async () => {
+    const { name, slow, done } = await setup();
+    const board = await connect(name, SAME_ORIGIN);
+    await until(
+      () => board.board("background:snapshot"),
+      (s) => s.length > 0
+    );
+    const answer = await board.command("background:cancel", slow.taskId, "req-1");
+    expect(answer).toEqual({
+      type: "background:reply",
+      requestId: "req-1",
+      result: { outcome: "cancelled", taskId: slow.taskId }
+    });
+    const updates = await until(
+      () => board.board("background:task").filter((m) => m.task?.id === slow.taskId),
+      (u) => u.some((m) => m.task?.status === "cancelled")
+    );
+    expect(updates.at(-1)?.task?.status).toBe("cancelled");
+
+    const finished = done[0]?.taskId ?? "";
+    expect((await board.command("background:cancel", finished)).result).toEqual({
+      outcome: "already-finished",
+      taskId: finished,
+      status: "completed"
+    });
+    expect((await board.command("background:retry-delivery", finished)).result).toEqual({
+      taskId: finished,
+      requeued: 0
+    });
+    board.ws.close();
+  });
+
+  it("answers a bad command with the API's errors", async () => {
+    const { name } = await setup();
+    const board = await connect(name, SAME_ORIGIN);
+    expect((await board.command("background:cancel", "task_guess")).error).toMatchObject({
+      code: "not_found"
+    });
+    expect((await board.command("background:cancel", 42)).error).toMatchObject({
+      code: "invalid_input",
+      field: "taskId"
+    });
+    expect((await board.command("background:cancel", "x".repeat(129))).error).toMatchObject({
+      code: "invalid_input",
+      field: "taskId"
+    });
+    expect((await board.command("background:explode", "task_guess")).error).toMatchObject({
+      code: "invalid_input",
+      field: "type"
+    });
+    board.ws.close();
+  });
+
+  it("a socket opened from another site, or with no Origin, reads but may not command", async () => {
+    const { name, slow } = await setup();
+    const origins: Record<string, string>[] = [
+      { origin: "https://evil.example" },
+      {},
+      { origin: "null" }
+    ];
+    for (const origin of origins) {
+      const board = await connect(name, { ...AUTH, ...origin });
+      const [snapshot] = await until(
+        () => board.board("background:snapshot"),
+        (s) => s.length > 0
+      );
+      expect(snapshot?.canCommand).toBe(false);
+      expect(snapshot?.tasks?.map((t) => t.id)).toContain(slow.taskId);
+      for (const type of ["background:cancel", "background:retry-delivery"]) {
+        expect((await board.command(type, slow.taskId)).error).toMatchObject({ code: "forbidden" });
+      }
+      board.ws.close();
+    }
+    const still = (await (await get(name, "/tasks?status=running")).json()) as Page;
+    expect(still.tasks.map((t) => t.id)).toEqual([slow.taskId]);
+  });
+
+  it("a connection that is not the board's gets no snapshot and its commands are not taken", async () => {
+    const { name, slow } = await setup();
+    const plain = await connect(name, SAME_ORIGIN, "other=1");
+    plain.ws.send(
+      JSON.stringify({ type: "background:cancel", requestId: "r", taskId: slow.taskId })
+    );
+    await sleep(500);
+    expect(plain.board("background:snapshot")).toHaveLength(0);
+    expect(plain.board("background:reply")).toHaveLength(0);
+    const still = (await (await get(name, "/tasks?status=running")).json()) as Page;
+    expect(still.tasks.map((t) => t.id)).toEqual([slow.taskId]);
+    plain.ws.close();
+  });
+
+  it("a refused board connection is closed before any snapshot", async () => {
+    const { name } = await setup();
+    const board = await connect(name, { origin: "http://example.com" });
+    await sleep(500);
+    expect(board.received.filter((m) => m.type?.startsWith("background:"))).toHaveLength(0);
   });
 });
 

@@ -242,6 +242,18 @@ export class FlakyInspect extends Worker {
   }
 }
 
+/**
+ * A child whose first run is cut short before its turn (as CutBeforeTurn),
+ * and slow to stop: a cancel reaching it takes a second and a half before
+ * the run is aborted, so a restart can land in the middle of a stop.
+ */
+export class SlowStop extends CutBeforeTurn {
+  override async cancelAgentToolRun(runId: string, reason?: unknown): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return super.cancelAgentToolRun(runId, reason);
+  }
+}
+
 /** Not a chat agent: cannot be a background task. */
 export class PlainAgent extends Agent<Env> {}
 
@@ -257,6 +269,7 @@ const CHILDREN = {
   CutAlways,
   CutMidTurn,
   FlakyInspect,
+  SlowStop,
   PlainAgent,
   Unexported
 } as const;

@@ -1,0 +1,71 @@
+// A restart after a give-up as lost. Give-up is soft: the task stays open for
+// its child's real result. Found by the fault campaign: a restart that lands
+// after the give-up, while the child has still not recorded the run, is
+// taken for an outcome (a child restarted alone ends the task `failed`, with
+// a second notice for an error the child never had), or ends the run for
+// good (after a restart of everything, nothing hands the run over again, so
+// a late child's result never comes).
+import { abortAllDurableObjects } from "cloudflare:test";
+import { getAgentByName } from "agents";
+import { describe, expect, it } from "vitest";
+import { noticesOf, sleep, started, taskOf, testEnv, uniqueName, until } from "./helpers";
+
+/** Gives a run up as lost after one null inspection, with no grace. */
+function strictParent(name = uniqueName("giveup")) {
+  return getAgentByName(testEnv.StrictParent, name);
+}
+
+describe("a restart after a give-up as lost", () => {
+  it("of a never-starting child alone: the task stays given up, with its one notice", async () => {
+    const p = await strictParent();
+    const r = started(await p.startTask("NeverStarts", { task: uniqueName("never") }));
+    await until(
+      () => taskOf(p, r.taskId),
+      (t) => t?.status === "gave_up",
+      15_000
+    );
+    await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    expect(await p.restartChild("NeverStarts", r.runId)).toBe(true);
+    // Time for whatever the restart sets off to land.
+    await sleep(2000);
+    await p.makeJobsDue();
+    await sleep(1500);
+    const task = await taskOf(p, r.taskId);
+    expect({ status: task?.status, error: task?.error ?? null }).toEqual({
+      status: "gave_up",
+      error: null
+    });
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["gave_up"]);
+  });
+
+  it("of everything, before a late child recorded the run: the run is handed over again and its result delivered", async () => {
+    const name = uniqueName("late");
+    let p = await strictParent(name);
+    const r = started(
+      await p.startTask("SlowStarter", {
+        task: uniqueName("late"),
+        startDelayMs: 3000,
+        delayMs: 100
+      })
+    );
+    await until(
+      () => taskOf(p, r.taskId),
+      (t) => t?.status === "gave_up",
+      15_000
+    );
+    // The child is still waiting to record the run when everything restarts.
+    expect(await p.inspectChild("SlowStarter", r.runId)).toBeNull();
+    await abortAllDurableObjects();
+    p = await strictParent(name);
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length >= 2,
+      20_000
+    );
+    expect(got.map((n) => n.status)).toEqual(["gave_up", "completed"]);
+    expect((await taskOf(p, r.taskId))?.status).toBe("completed");
+  });
+});

@@ -1,0 +1,76 @@
+// Stopping a child (a cancel, a budget give-up) around a restart. Found by
+// the fault campaign: a restart that cuts a cancel short ends the task
+// `failed`, as if the child had an error, instead of cancelled; and after a
+// child alone was restarted, a cancel answers that it stopped the child
+// while the child runs on to the end of its work.
+import { abortAllDurableObjects } from "cloudflare:test";
+import { getAgentByName } from "agents";
+import { describe, expect, it } from "vitest";
+import { noticesOf, sleep, started, taskOf, testEnv, uniqueName, until } from "./helpers";
+
+function reopen(name: string) {
+  return getAgentByName(testEnv.TestParent, name);
+}
+
+type Seen = { status: string } | null;
+
+describe("a stop and a restart", () => {
+  it("a restart in the middle of a cancel: the task ends cancelled, with one cancelled notice", async () => {
+    const name = uniqueName("stop-cut");
+    let p = await reopen(name);
+    // SlowStop records its run, never begins its turn, and takes 1.5 s to stop.
+    const r = started(await p.startTask("SlowStop", { task: uniqueName("t"), delayMs: 10_000 }));
+    await until(
+      () => p.inspectChild("SlowStop", r.runId),
+      (seen) => seen !== null
+    );
+    const first = p.cancelTask(r.taskId).catch(() => null);
+    await sleep(300); // the cancel is stopping the child
+    await abortAllDurableObjects();
+    await first;
+    p = await reopen(name);
+    await sleep(2000);
+    // The caller whose cancel was cut short asks again.
+    // Either this call cancels it, or it says the task already ended cancelled.
+    const again = await p.cancelTask(r.taskId);
+    expect("status" in again ? again.status : again.outcome).toBe("cancelled");
+    await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      10_000
+    );
+    await p.makeJobsDue();
+    await sleep(1500);
+    const task = await taskOf(p, r.taskId);
+    expect({ status: task?.status, error: task?.error ?? null }).toEqual({
+      status: "cancelled",
+      error: null
+    });
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["cancelled"]);
+  });
+
+  it("a cancel after the child alone was restarted mid-run: the child is stopped", async () => {
+    const p = await reopen(uniqueName("stop-child"));
+    const task = uniqueName("t");
+    const r = started(await p.startTask("Worker", { task, delayMs: 6000 }));
+    await until(
+      async () => (await p.inspectChild("Worker", r.runId)) as Seen,
+      (seen) => seen?.status === "running"
+    );
+    expect(await p.restartChild("Worker", r.runId)).toBe(true);
+    // The child takes its turn up again after the restart.
+    await until(
+      async () => (await p.inspectChild("Worker", r.runId)) as Seen,
+      (seen) => seen?.status === "running"
+    );
+    await sleep(500);
+    expect(await p.cancelTask(r.taskId)).toEqual({ outcome: "cancelled", taskId: r.taskId });
+    await sleep(500);
+    const child = (await p.inspectChild("Worker", r.runId, true)) as Seen;
+    expect(child?.status).toBe("aborted");
+    // Had it not been stopped, it would finish its work by now.
+    await sleep(6500);
+    expect(((await p.inspectChild("Worker", r.runId, true)) as Seen)?.status).toBe("aborted");
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["cancelled"]);
+  });
+});

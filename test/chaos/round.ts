@@ -14,8 +14,8 @@ import { cellName, type Round } from "./schedule";
 import { Watcher } from "./watch";
 
 /** How long a round waits, after its faults, for every notice to be in the chat. */
-const SETTLE_MS = 60_000;
-const FLEET_SETTLE_MS = 120_000;
+const SETTLE_MS = 30_000;
+const FLEET_SETTLE_MS = 90_000;
 /** After settling: time for a duplicate to show before the last read. */
 const QUIET_MS = 1500;
 

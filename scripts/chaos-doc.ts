@@ -42,6 +42,10 @@ function table(head: string[], rows: (string | number)[][]): string[] {
 
 const seconds = (ms: number | null) => (ms === null ? "–" : `${(ms / 1000).toFixed(1)} s`);
 
+function spread(values: readonly number[]): string {
+  return `median ${seconds(percentile(values, 0.5))}, p95 ${seconds(percentile(values, 0.95))}, p99 ${seconds(percentile(values, 0.99))}, max ${seconds(percentile(values, 1))}`;
+}
+
 function coverageMatrix(report: Report): { lines: string[]; least: number } {
   const rows = new Map<string, Map<string, number>>();
   for (const [cell, n] of Object.entries(report.coverage)) {
@@ -68,6 +72,26 @@ function coverageMatrix(report: Report): { lines: string[]; least: number } {
   };
 }
 
+function lateByCell(late: Report["late"]): string[] {
+  const cells = new Map<string, Report["late"]>();
+  for (const l of late) cells.set(l.cell, [...(cells.get(l.cell) ?? []), l]);
+  return table(
+    ["cell", "late notices", "slowest", "its task and notice"],
+    [...cells]
+      .map(([cell, list]) => ({ cell, list, slowest: Math.max(...list.map((l) => l.latencyMs)) }))
+      .sort((a, b) => b.list.length - a.list.length || b.slowest - a.slowest)
+      .map(({ cell, list, slowest }) => {
+        const worst = list.find((l) => l.latencyMs === slowest);
+        return [
+          cell,
+          list.length,
+          seconds(slowest),
+          `\`${worst?.taskId ?? ""}\` ${worst?.status ?? ""}`
+        ];
+      })
+  );
+}
+
 function attemptsTable(histogram: Report["attempts"]): string[] {
   const columns = [...new Set(Object.values(histogram).flatMap((row) => Object.keys(row)))].sort(
     (a, b) => Number(a) - Number(b)
@@ -87,7 +111,7 @@ export function renderChaos(report: Report, tasksPerSeed: string, started: Date)
   const lat = report.latenciesMs;
   const storm = report.storm;
   const fleet = report.fleet;
-  const late = [...report.late].sort((a, b) => b.latencyMs - a.latencyMs);
+  const late = report.late;
   const out: string[] = [
     `Last campaign: ${started.toISOString().slice(0, 10)}, seeds ${report.seeds.join(", ")} (about ${tasksPerSeed} tasks each), ${c.rounds} rounds, ${report.seconds} s, on ${cpus.length} × ${cpus[0]?.model ?? "CPU"}.`,
     "",
@@ -138,18 +162,28 @@ export function renderChaos(report: Report, tasksPerSeed: string, started: Date)
     "",
     ...attemptsTable(report.attempts),
     "",
-    `Notice latency, from its slot opening to the harness first seeing it in the chat (read every 250 ms): ${lat.length} notices, median ${seconds(percentile(lat, 0.5))}, p95 ${seconds(percentile(lat, 0.95))}, p99 ${seconds(percentile(lat, 0.99))}, max ${seconds(percentile(lat, 1))}. Late (over 10 s): ${late.length}${late.length === 0 ? "." : ":"}`,
-    ...(late.length === 0
-      ? []
-      : [
-          "",
-          ...table(
-            ["cell", "task", "notice", "latency"],
-            late
-              .slice(0, 30)
-              .map((l) => [l.cell, `\`${l.taskId}\``, l.status, seconds(l.latencyMs)])
-          )
-        ]),
+    `Notice latency, from its slot opening to its message being in the chat: ${lat.length} notices, ${spread(lat)}. By stage:`,
+    "",
+    ...table(
+      ["stage", "notices", "median", "p95", "p99", "max"],
+      [
+        ["slot opened → submission stored (the engine)", report.stagesMs.toSubmission],
+        ["submission stored → in the chat (Think's turn queue)", report.stagesMs.toChat],
+        ["in the chat → seen by the harness (its polling)", report.stagesMs.toSighting]
+      ].map(([name, values]) => {
+        const v = values as number[];
+        return [
+          name as string,
+          v.length,
+          ...[0.5, 0.95, 0.99, 1].map((p) => seconds(percentile(v, p)))
+        ];
+      })
+    ),
+    "",
+    `How saturated the runtime was: the harness's own 250 ms timer fired late by up to ${seconds(percentile(report.all.stallMs, 1))} (median round ${seconds(percentile(report.all.stallMs, 0.5))}; in fleets up to ${seconds(percentile(fleet.stallMs, 1))}). Every part of a notice's way slows down with it.`,
+    "",
+    `Late (over 10 s to the chat): ${late.length}${late.length === 0 ? "." : ", by cell (the slowest of each named):"}`,
+    ...(late.length === 0 ? [] : ["", ...lateByCell(late)]),
     "",
     `Restart storms: ${storm.rounds} rounds, ${storm.tasks} tasks, ${storm.restarts} restarts of everything ${seconds(Math.min(...storm.gapsMs))} to ${seconds(Math.max(...storm.gapsMs))} apart; from the last restart to the last notice in the chat: median ${seconds(percentile(storm.settleMs, 0.5))}, max ${seconds(percentile(storm.settleMs, 1))}. Attempts used:`,
     "",

@@ -26,7 +26,8 @@ async function runSeed(seed: string): Promise<{ report: Report; ok: boolean }> {
     "CHAOS",
     (record) => {
       report = record as Report;
-    }
+    },
+    (line) => line.includes("chaos: ")
   );
   if (!report) {
     // A campaign that crashed reports nothing: say so rather than show a clean page.
@@ -50,4 +51,6 @@ const merged = mergeReports(reports);
 const text = renderChaos(merged, tasks, started);
 writeBetweenMarkers(path.join(root, "docs/reliability.md"), "chaos", text);
 process.stdout.write(`\n${text}\n\nWrote the figures into docs/reliability.md.\n`);
+// The page shows the first failures; all of them are here.
+for (const failure of merged.failures) process.stdout.write(`FAILED ${failure}\n`);
 if (!allOk) process.exitCode = 1;

@@ -6,7 +6,7 @@
 // A notice counts only once it is in the parent's chat (the transcript, read
 // by its stamp), not when the engine marked it delivered. One that never got
 // there is lost; one that got there slowly is late, and reported with its
-// latency (from its slot opening to the harness first seeing it in the chat).
+// latency (from its slot opening to its message being in the chat).
 
 import type { ChaosNotice, ChaosSlot, ChaosTask, ChaosView } from "../worker/index";
 import { type CancelReply, intended, promisesWork, type TaskPlan } from "./plan";
@@ -98,6 +98,24 @@ export function isSettled(facts: RoundFacts): boolean {
   );
 }
 
+/**
+ * Whether the engine has nothing in flight for the round: every task ended,
+ * no notice owed, every backbone idle. A round at rest that has not settled
+ * is missing something nothing is on its way to bring.
+ */
+export function atRest(facts: RoundFacts): boolean {
+  return (
+    facts.views.every(
+      (view) =>
+        view.ticks === 0 && view.slots.every((s) => s.deliveredAt !== null || s.failedAt !== null)
+    ) &&
+    facts.tasks.every((record) => {
+      const task = facts.views[record.parent]?.tasks.find((t) => t.id === record.taskId);
+      return task !== undefined && !UNFINISHED.has(task.status);
+    })
+  );
+}
+
 /** Hold every task to its plan and every notice to the chat. */
 export function check(facts: RoundFacts): RoundCheck {
   const out: RoundCheck = {
@@ -109,6 +127,7 @@ export function check(facts: RoundFacts): RoundCheck {
     unexpected: 0,
     late: [],
     latenciesMs: [],
+    stagesMs: { toSubmission: [], toChat: [], toSighting: [] },
     failedDeliveries: 0,
     wrongOutcomes: 0,
     lostWork: 0,
@@ -142,7 +161,7 @@ export function check(facts: RoundFacts): RoundCheck {
         out.duplicated += copies.length - 1;
         problems.push(`${status} notice ${copies.length} times`);
       }
-      const latency = latencyOf(facts, parent, view.slots, subjectId, first);
+      const latency = latencyOf(facts, parent, view.slots, subjectId, first, out.stagesMs);
       if (latency !== null) {
         out.latenciesMs.push(latency);
         if (latency > LATE_MS)
@@ -214,17 +233,29 @@ export function check(facts: RoundFacts): RoundCheck {
   return out;
 }
 
-/** From the slot's opening to the harness first seeing the message in the chat. */
+/**
+ * From the slot's opening to its message being in the chat: when Think put
+ * the submission's messages in the chat, or else when the harness first saw
+ * it there. Each stage is kept apart: to the submission (the engine), to the
+ * chat (Think's turn queue), and to the harness seeing it (its polling).
+ */
 function latencyOf(
   facts: RoundFacts,
   parent: number,
   slots: readonly ChaosSlot[],
   subjectId: string,
-  message: ChaosNotice
+  message: ChaosNotice,
+  stages: RoundCheck["stagesMs"]
 ): number | null {
   const slot = slots.find((s) => s.subjectId === subjectId && s.status === message.status);
   const seen = facts.firstSeen.get(seenKey(parent, message.id));
-  return slot && seen !== undefined ? Math.max(0, seen - slot.openedAt) : null;
+  if (!slot) return null;
+  const { openedAt, submittedAt, appliedAt } = slot;
+  if (submittedAt !== null) stages.toSubmission.push(Math.max(0, submittedAt - openedAt));
+  if (submittedAt !== null && appliedAt !== null) stages.toChat.push(appliedAt - submittedAt);
+  if (appliedAt !== null && seen !== undefined) stages.toSighting.push(seen - appliedAt);
+  const inChat = appliedAt ?? seen;
+  return inChat === undefined ? null : Math.max(0, inChat - openedAt);
 }
 
 function describe(task: ChaosTask | null, view: ChaosView | undefined, record: TaskRecord): string {
@@ -237,8 +268,8 @@ function describe(task: ChaosTask | null, view: ChaosView | undefined, record: T
     );
   const chat = view.chat.filter((m) => m.taskId === task.id).map((m) => m.status);
   const cancel = record.cancel
-    ? ` cancel=${record.cancel.outcome}/${record.cancel.status ?? ""}x${record.cancel.calls}`
+    ? ` cancel=${record.cancel.outcome}/${record.cancel.status ?? ""}x${record.cancel.calls} asked at ${record.cancel.askedAfterMs} ms, answered in ${record.cancel.ms} ms`
     : "";
   const child = record.child === undefined ? "" : ` child=${record.child}`;
-  return `status=${task.status} attempts=${task.attempts} error=${task.error ?? "-"}${cancel}${child} slots=[${slots}] chat=[${chat}]`;
+  return `status=${task.status} attempts=${task.attempts} inspections=${task.inspections} sdk=${task.sdkStatus ?? "-"} error=${task.error ?? "-"}${cancel}${child} slots=[${slots}] chat=[${chat}]`;
 }

@@ -5,6 +5,13 @@
 /** Final status → attempts used → tasks. */
 export type Histogram = Record<string, Record<string, number>>;
 
+/**
+ * A notice's way to the chat, stage by stage: its slot opening to Think
+ * storing its submission (the engine), to Think putting it in the chat (the
+ * turn queue), and to the harness seeing it there (its polling).
+ */
+export type Stages = { toSubmission: number[]; toChat: number[]; toSighting: number[] };
+
 /** A notice that reached the chat, but slowly. */
 export type LateNotice = { cell: string; taskId: string; status: string; latencyMs: number };
 
@@ -18,6 +25,7 @@ export type RoundCheck = {
   unexpected: number;
   late: LateNotice[];
   latenciesMs: number[];
+  stagesMs: Stages;
   failedDeliveries: number;
   wrongOutcomes: number;
   lostWork: number;
@@ -55,6 +63,8 @@ export type Figures = {
   gapsMs: number[];
   /** Per round: from its last restart to its last notice in the chat. */
   settleMs: number[];
+  /** Per round: the longest the harness's own timer fired late (the runtime's saturation). */
+  stallMs: number[];
   /** Final status → attempts used → tasks. */
   attempts: Histogram;
 };
@@ -69,7 +79,10 @@ export type Report = {
   attempts: Histogram;
   /** Every notice's latency, from its slot opening to the chat. */
   latenciesMs: number[];
+  stagesMs: Stages;
   late: LateNotice[];
+  /** Every round, and the storms and fleets apart. */
+  all: Figures;
   storm: Figures;
   fleet: Figures;
   /** Fault points rounds meant to hit and could not reach. */
@@ -79,7 +92,16 @@ export type Report = {
 };
 
 function emptyFigures(): Figures {
-  return { rounds: 0, parents: 0, tasks: 0, restarts: 0, gapsMs: [], settleMs: [], attempts: {} };
+  return {
+    rounds: 0,
+    parents: 0,
+    tasks: 0,
+    restarts: 0,
+    gapsMs: [],
+    settleMs: [],
+    stallMs: [],
+    attempts: {}
+  };
 }
 
 export function emptyReport(seeds: number[]): Report {
@@ -107,7 +129,9 @@ export function emptyReport(seeds: number[]): Report {
     coverage: {},
     attempts: {},
     latenciesMs: [],
+    stagesMs: { toSubmission: [], toChat: [], toSighting: [] },
     late: [],
+    all: emptyFigures(),
     storm: emptyFigures(),
     fleet: emptyFigures(),
     missed: [],
@@ -123,6 +147,12 @@ function addHistogram(into: Histogram, from: Histogram): void {
   }
 }
 
+function addStages(into: Stages, from: Stages): void {
+  into.toSubmission.push(...from.toSubmission);
+  into.toChat.push(...from.toChat);
+  into.toSighting.push(...from.toSighting);
+}
+
 function addFigures(into: Figures, from: Figures): void {
   into.rounds += from.rounds;
   into.parents += from.parents;
@@ -130,6 +160,7 @@ function addFigures(into: Figures, from: Figures): void {
   into.restarts += from.restarts;
   into.gapsMs.push(...from.gapsMs);
   into.settleMs.push(...from.settleMs);
+  into.stallMs.push(...from.stallMs);
   addHistogram(into.attempts, from.attempts);
 }
 
@@ -146,6 +177,7 @@ export type RoundFigures = {
   missed: string[];
   gapsMs: number[];
   settleAfterRestartMs: number | null;
+  stallMs: number;
 };
 
 export function addRound(report: Report, round: RoundFigures): void {
@@ -169,25 +201,23 @@ export function addRound(report: Report, round: RoundFigures): void {
   c.backboneNotIdle += k.backboneNotIdle;
   addHistogram(report.attempts, k.attempts);
   report.latenciesMs.push(...k.latenciesMs);
+  addStages(report.stagesMs, k.stagesMs);
   report.late.push(...k.late);
   report.failures.push(...k.failures);
   report.missed.push(...round.missed.map((m) => `${round.scenario}: ${m}`));
-  const figures = round.scenario.startsWith("storm/")
-    ? report.storm
-    : round.scenario.startsWith("fleet/")
-      ? report.fleet
-      : null;
-  if (figures) {
-    addFigures(figures, {
-      rounds: 1,
-      parents: round.parents,
-      tasks: round.tasks,
-      restarts: round.restarts,
-      gapsMs: round.gapsMs,
-      settleMs: round.settleAfterRestartMs === null ? [] : [round.settleAfterRestartMs],
-      attempts: k.attempts
-    });
-  }
+  const figures: Figures = {
+    rounds: 1,
+    parents: round.parents,
+    tasks: round.tasks,
+    restarts: round.restarts,
+    gapsMs: round.gapsMs,
+    settleMs: round.settleAfterRestartMs === null ? [] : [round.settleAfterRestartMs],
+    stallMs: [round.stallMs],
+    attempts: k.attempts
+  };
+  addFigures(report.all, figures);
+  if (round.scenario.startsWith("storm/")) addFigures(report.storm, figures);
+  if (round.scenario.startsWith("fleet/")) addFigures(report.fleet, figures);
 }
 
 /** Several seeds' reports as one. */
@@ -203,7 +233,9 @@ export function mergeReports(reports: readonly Report[]): Report {
     }
     addHistogram(out.attempts, r.attempts);
     out.latenciesMs.push(...r.latenciesMs);
+    addStages(out.stagesMs, r.stagesMs);
     out.late.push(...r.late);
+    addFigures(out.all, r.all);
     addFigures(out.storm, r.storm);
     addFigures(out.fleet, r.fleet);
     out.missed.push(...r.missed);

@@ -4,7 +4,7 @@
 // spell for duplicates to show, and the checker's verdict.
 
 import type { ChaosView } from "../worker/index";
-import { type BatchRecord, check, isSettled, type TaskRecord } from "./checker";
+import { atRest, type BatchRecord, check, isSettled, type TaskRecord } from "./checker";
 import { type FaultContext, type FaultLog, inject, prepare, restartEverything } from "./faults";
 import { ParentHandle, sleep } from "./parents";
 import { stopsChild } from "./plan";
@@ -13,9 +13,15 @@ import { rng } from "./rng";
 import { cellName, type Round } from "./schedule";
 import { Watcher } from "./watch";
 
-/** How long a round waits, after its faults, for every notice to be in the chat. */
-const SETTLE_MS = 30_000;
-const FLEET_SETTLE_MS = 90_000;
+/**
+ * How long a round waits, after its faults, for every notice to be in the
+ * chat: longer than the SDK's two minutes of waiting on a silent child run
+ * when it re-attaches after a restart, so a notice that slow is reported
+ * late, not lost. A round at rest (nothing running, owed or armed) that has
+ * not settled stops waiting sooner.
+ */
+const SETTLE_MS = 150_000;
+const AT_REST_MS = 15_000;
 /** After settling: time for a duplicate to show before the last read. */
 const QUIET_MS = 1500;
 
@@ -41,18 +47,20 @@ export async function runRound(round: Round, seed: number): Promise<RoundResult>
 
   await prepare(ctx);
   watcher.start();
-  const t0 = Date.now();
-  const starting = startAll(round, parents, records, batches, log, r);
+  // Each plan's cancel is timed from its own start: a burst of starts can take a while.
+  const cancels: Promise<void>[] = [];
+  const onStarted = (record: TaskRecord) => {
+    cancels.push(cancelLater(record, parents[record.parent], Date.now()));
+  };
+  const starting = startAll(round, parents, records, batches, log, r, onStarted);
   if (scenario.fault === "before-write" && scenario.target === "parent") {
     // The restart races the start calls; each call is made again with its key.
     await sleep(r.int(0, 30));
     await restartEverything(log);
   }
-  const ids = await starting;
-  await Promise.all([
-    inject(ctx),
-    ...records.map((record) => cancelLater(record, parents, ids, t0))
-  ]);
+  await starting;
+  await inject(ctx);
+  await Promise.all(cancels);
 
   const facts = (views: ChaosView[]) => ({
     label: `r${round.index}`,
@@ -61,8 +69,16 @@ export async function runRound(round: Round, seed: number): Promise<RoundResult>
     views,
     firstSeen: watcher.firstSeen
   });
-  const settleMs = scenario.fault === "fleet" ? FLEET_SETTLE_MS : SETTLE_MS;
-  await watcher.until((views) => isSettled(facts(views)), Date.now() + settleMs);
+  let restingSince: number | null = null;
+  await watcher.until((views) => {
+    if (isSettled(facts(views))) return true;
+    if (!atRest(facts(views))) {
+      restingSince = null;
+      return false;
+    }
+    restingSince ??= Date.now();
+    return Date.now() - restingSince >= AT_REST_MS;
+  }, Date.now() + SETTLE_MS);
   await sleep(QUIET_MS);
   await watcher.stop();
   const views = await watcher.look();
@@ -84,15 +100,16 @@ export async function runRound(round: Round, seed: number): Promise<RoundResult>
     missed: log.missed,
     gapsMs: log.restarts.slice(1).map((at, i) => at - (log.restarts[i] ?? at)),
     settleAfterRestartMs:
-      lastRestart !== undefined && lastSeen > lastRestart ? lastSeen - lastRestart : null
+      lastRestart !== undefined && lastSeen > lastRestart ? lastSeen - lastRestart : null,
+    stallMs: watcher.stallMs
   };
 }
 
 /**
  * Start every task of the round, as a caller would: each start is made again
  * with its key when a restart cuts it short. Chained tasks start once their
- * dependency has an id; a batch round starts one batch. Returns each task's
- * id by plan key (filled in on the records as well).
+ * dependency has an id; a batch round starts one batch. Each task's id is
+ * filled in on its record, and `onStarted` told, as soon as it has one.
  */
 async function startAll(
   round: Round,
@@ -100,13 +117,13 @@ async function startAll(
   records: TaskRecord[],
   batches: BatchRecord[],
   log: FaultLog,
-  r: ReturnType<typeof rng>
-): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
+  r: ReturnType<typeof rng>,
+  onStarted: (record: TaskRecord) => void
+): Promise<void> {
   const { fault, target } = round.scenario;
   if (fault === "batch-each" || fault === "batch-all") {
     const parent = parents[0];
-    if (!parent) return ids;
+    if (!parent) return;
     const key = `batch-${records[0]?.plan.key ?? round.index}`;
     const result = await parent.call(async (s) =>
       s.startBatchOf(
@@ -121,11 +138,12 @@ async function startAll(
     if ("error" in result) throw new Error(`the batch was refused: ${result.error.message}`);
     records.forEach((x, i) => {
       x.taskId = result.taskIds[i] ?? null;
-      if (x.taskId) ids.set(x.plan.key, x.taskId);
+      onStarted(x);
     });
-    if (fault === "batch-all")
+    if (fault === "batch-all") {
       batches.push({ parent: 0, batchId: result.batchId, taskIds: result.taskIds });
-    return ids;
+    }
+    return;
   }
   const cut = fault === "before-write" && target === "child";
   const byKey = new Map(records.map((x) => [x.plan.key, x]));
@@ -155,28 +173,26 @@ async function startAll(
     if (!result || "error" in result) return null;
     if (result.cut) log.childRestarts++;
     x.taskId = result.taskId;
-    ids.set(x.plan.key, result.taskId);
+    onStarted(x);
     return result.taskId;
   };
   // Started together (a burst, as a model's spawns or an app's import would
   // be), in a seeded order.
   await Promise.all(r.shuffle(records).map((x) => startOf(x.plan.key)));
-  return ids;
 }
 
-/** A plan's cancel, at its time: made again (and counted) when a restart cuts it short. */
+/** A plan's cancel, at its time after its task started: made again (and counted) when a restart cuts it short. */
 async function cancelLater(
   record: TaskRecord,
-  parents: readonly ParentHandle[],
-  ids: ReadonlyMap<string, string>,
-  t0: number
+  parent: ParentHandle | undefined,
+  startedAt: number
 ): Promise<void> {
   const at = record.plan.cancelAtMs;
-  const id = ids.get(record.plan.key);
-  const parent = parents[record.parent];
+  const id = record.taskId;
   if (at === undefined || !id || !parent) return;
-  await sleep(Math.max(0, t0 + at - Date.now()));
+  await sleep(Math.max(0, startedAt + at - Date.now()));
   let calls = 0;
+  const asked = Date.now();
   const reply = await parent
     .call(async (s) => {
       calls++;
@@ -184,7 +200,13 @@ async function cancelLater(
     })
     .catch(() => null);
   record.cancel = reply
-    ? { outcome: reply.outcome, ...("status" in reply ? { status: reply.status } : {}), calls }
+    ? {
+        outcome: reply.outcome,
+        ...("status" in reply ? { status: reply.status } : {}),
+        calls,
+        askedAfterMs: asked - startedAt,
+        ms: Date.now() - asked
+      }
     : null;
 }
 

@@ -15,6 +15,8 @@ export class Watcher {
   readonly firstSeen = new Map<string, number>();
   /** The latest complete read of every parent. */
   views: ChaosView[] = [];
+  /** The longest the harness's own timer fired late: how saturated the runtime was. */
+  stallMs = 0;
   #running = false;
   #loop: Promise<void> = Promise.resolve();
 
@@ -27,7 +29,9 @@ export class Watcher {
     this.#loop = (async () => {
       while (this.#running) {
         await this.look().catch(() => undefined);
+        const before = Date.now();
         await sleep(EVERY_MS);
+        this.stallMs = Math.max(this.stallMs, Date.now() - before - EVERY_MS);
       }
     })();
   }

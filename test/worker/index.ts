@@ -790,6 +790,10 @@ export type ChaosTask = {
   error: string | null;
   summary: string | null;
   batchId: string | null;
+  /** Backbone inspections of the current attempt's child. */
+  inspections: number;
+  /** The SDK's own record of the current run on this parent, if any. */
+  sdkStatus: string | null;
 };
 
 /** One notice slot in the ledger: a task's, or a batch's (`subjectId` is then the batch). */
@@ -803,6 +807,9 @@ export type ChaosSlot = {
   failedAt: number | null;
   attempts: number;
   lastError: string | null;
+  /** When Think stored the submission that carried it, and when it put its messages in the chat. */
+  submittedAt: number | null;
+  appliedAt: number | null;
 };
 
 /** One notice message in the chat, known by its stamp. */
@@ -873,6 +880,7 @@ export class ChaosParent extends TestParent {
       tasks.push(...page.tasks);
       cursor = page.nextCursor;
     } while (cursor !== null);
+    const sdk = new Map(this.sdkRunsIfAny().map((r) => [r.run_id, r.status]));
     return tasks.reverse().map((t) => ({
       id: t.id,
       runId: t.runId,
@@ -883,16 +891,30 @@ export class ChaosParent extends TestParent {
       cancelReason: t.cancelReason,
       error: t.error,
       summary: t.summary,
-      batchId: t.batchId
+      batchId: t.batchId,
+      inspections: t.inspections,
+      sdkStatus: sdk.get(t.runId) ?? null
     }));
   }
 
-  /** Every notice slot the ledger opened, batch slots included. */
+  /** The SDK's run records (none before the first run made its table). */
+  sdkRunsIfAny(): { run_id: string; status: string }[] {
+    try {
+      return this.sdkRuns();
+    } catch {
+      return [];
+    }
+  }
+
+  /** Every notice slot the ledger opened, batch slots included (Think's table must exist). */
   noticeSlots(): ChaosSlot[] {
     return this.sql<ChaosSlot>`
-      SELECT task_id AS subjectId, slot, status, policy, created_at AS openedAt,
-        delivered_at AS deliveredAt, failed_at AS failedAt, attempts, last_error AS lastError
-      FROM bg_notices ORDER BY created_at`;
+      SELECT n.task_id AS subjectId, n.slot, n.status, n.policy, n.created_at AS openedAt,
+        n.delivered_at AS deliveredAt, n.failed_at AS failedAt, n.attempts,
+        n.last_error AS lastError, s.created_at AS submittedAt,
+        s.messages_applied_at AS appliedAt
+      FROM bg_notices n LEFT JOIN cf_think_submissions s ON s.submission_id = n.submission_id
+      ORDER BY n.created_at`;
   }
 
   /** Notice messages in the chat, in order. */

@@ -254,6 +254,18 @@ export class SlowStop extends CutBeforeTurn {
   }
 }
 
+/**
+ * A child that stops at once but answers the stop a second and a half
+ * later, so a restart can land between the child being stopped and the
+ * parent hearing back.
+ */
+export class SlowStopReply extends Worker {
+  override async cancelAgentToolRun(runId: string, reason?: unknown): Promise<void> {
+    await super.cancelAgentToolRun(runId, reason);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+}
+
 /** Not a chat agent: cannot be a background task. */
 export class PlainAgent extends Agent<Env> {}
 
@@ -270,6 +282,7 @@ const CHILDREN = {
   CutMidTurn,
   FlakyInspect,
   SlowStop,
+  SlowStopReply,
   PlainAgent,
   Unexported
 } as const;

@@ -1,6 +1,6 @@
-// The fault campaign in workerd: `npm run chaos` (500+ tasks) and a small
-// seeded campaign in `npm test`. CHAOS_TASKS and CHAOS_SEED reach the worker
-// as bindings.
+// The fault campaign in workerd: `npm run chaos` (thousands of tasks over
+// several seeds) and a small seeded campaign in `npm test`. CHAOS_TASKS,
+// CHAOS_SEED and CHAOS_LANES reach the tests as bindings.
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -12,8 +12,9 @@ export default defineConfig({
       wrangler: { configPath: path.join(import.meta.dirname, "test/worker/wrangler.toml") },
       miniflare: {
         bindings: {
-          CHAOS_TASKS: process.env.CHAOS_TASKS ?? "10",
-          CHAOS_SEED: process.env.CHAOS_SEED ?? "7"
+          CHAOS_TASKS: process.env.CHAOS_TASKS ?? "40",
+          CHAOS_SEED: process.env.CHAOS_SEED ?? "7",
+          CHAOS_LANES: process.env.CHAOS_LANES ?? "1"
         }
       }
     })

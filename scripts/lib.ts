@@ -9,14 +9,16 @@ export const root = path.resolve(import.meta.dirname, "..");
 
 /**
  * Run `vitest run --config <config>` with `env`, and hand every stdout line
- * that carries `<tag> {…}` to `onRecord` as parsed JSON. Resolves with whether
- * every test passed.
+ * that carries `<tag> {…}` to `onRecord` as parsed JSON. Lines `echo`
+ * accepts are shown as they come (progress of a long run). Resolves with
+ * whether every test passed.
  */
 export function runTagged(
   config: string,
   env: Record<string, string>,
   tag: string,
-  onRecord: (record: unknown) => void
+  onRecord: (record: unknown) => void,
+  echo: (line: string) => boolean = () => false
 ): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -43,6 +45,7 @@ export function runTagged(
         buffer = buffer.slice(i + 1);
         const at = line.indexOf(marker);
         if (at >= 0) onRecord(JSON.parse(line.slice(at + tag.length + 1)) as unknown);
+        else if (echo(line)) process.stdout.write(`${line}\n`);
         i = buffer.indexOf("\n");
       }
     });

@@ -59,6 +59,12 @@ export class Dispatcher {
   readonly #onSettled: (ref: RunRef, settlement: RunSettlement) => Promise<void>;
   /** Runs whose `runAgentTool` promise is alive in this instance. */
   readonly #live = new Set<string>();
+  /**
+   * One abort per live run: a stop that lands while the run is still on its
+   * way to the child (which ignores a stop for a run it has not recorded)
+   * is applied the moment the child has it.
+   */
+  readonly #stops = new Map<string, AbortController>();
   /** How many times each run's rejected dispatch was retried in this instance. */
   readonly #retries = new Map<string, number>();
   readonly #classes = new Map<string, ChildClass>();
@@ -80,9 +86,10 @@ export class Dispatcher {
   }
 
   /**
-   * Dispatch (or re-attach to) the child without awaiting it and without a
-   * signal: the run must outlive this turn. The same runId never starts a
-   * second child turn. Every settlement of the promise is reported.
+   * Dispatch (or re-attach to) the child without awaiting it, under the
+   * engine's own abort signal, never the turn's: the run must outlive this
+   * turn. The same runId never starts a second child turn. Every settlement
+   * of the promise is reported.
    *
    * On recovery, a child with no record of the run never received it (a
    * restart cut the dispatch short), and the SDK would only wait on it: so
@@ -102,6 +109,8 @@ export class Dispatcher {
     const Child = this.#classFor(ref.agent);
     const input: unknown = JSON.parse(ref.input_json);
     this.#live.add(ref.run_id);
+    const stop = new AbortController();
+    this.#stops.set(ref.run_id, stop);
     const run = (async (): Promise<RunAgentToolResult> => {
       if (recovering && (await this.inspect(ref, true)).kind === "none") {
         const child = (await this.#c.host.agent.dynamicAgents.get(
@@ -109,8 +118,15 @@ export class Dispatcher {
           ref.run_id
         )) as unknown as ChildStub;
         await child.startAgentToolRun(input, { runId: ref.run_id });
+        // Stopped while the child was taking the run: it has it now, so stop it there.
+        if (stop.signal.aborted) await child.cancelAgentToolRun(ref.run_id, stop.signal.reason);
       }
-      return this.#c.host.agent.runAgentTool(Child, { input, runId: ref.run_id });
+      // A fresh run: the SDK stops the child once it has the run if the signal aborted meanwhile.
+      return this.#c.host.agent.runAgentTool(Child, {
+        input,
+        runId: ref.run_id,
+        signal: stop.signal
+      });
     })();
     const settled = run
       .then(
@@ -123,6 +139,7 @@ export class Dispatcher {
 
   #settled(ref: RunRef, settlement: RunSettlement): Promise<void> {
     this.#live.delete(ref.run_id);
+    this.#stops.delete(ref.run_id);
     return this.#onSettled(ref, settlement);
   }
 
@@ -204,12 +221,15 @@ export class Dispatcher {
   }
 
   /**
-   * Stop a run: through the SDK (which keeps its own run registry right) and
-   * at the child itself, which the SDK's cancel no longer reaches once its
-   * record of the run has ended (a child restarted alone leaves it so).
-   * Idempotent; a run that already ended is left as it is.
+   * Stop a run: through its live dispatch (a run still on its way to the
+   * child is stopped once the child has it), through the SDK (which keeps its
+   * own run registry right) and at the child itself, which the SDK's cancel
+   * no longer reaches once its record of the run has ended (a child
+   * restarted alone leaves it so). Idempotent; a run that already ended is
+   * left as it is.
    */
   async stop(ref: Pick<TaskRow, "agent" | "run_id">, reason: string): Promise<void> {
+    this.#stops.get(ref.run_id)?.abort(reason);
     await this.#c.host.agent.cancelAgentTool(ref.run_id, reason).catch(() => undefined);
     try {
       const stub = await this.#existingChild(ref);

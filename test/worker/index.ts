@@ -15,6 +15,7 @@ import {
   type BackgroundOptions,
   type BackgroundTask,
   BackgroundThink,
+  type BatchResult,
   backgroundTools,
   type CancelResult,
   type FinishNotice,
@@ -44,6 +45,7 @@ export type Env = {
   ToolParent: DurableObjectNamespace<ToolParent>;
   BenchParent: DurableObjectNamespace<BenchParent>;
   ChaosParent: DurableObjectNamespace<ChaosParent>;
+  ChaosDeliveryParent: DurableObjectNamespace<ChaosDeliveryParent>;
   LimitedParent: DurableObjectNamespace<LimitedParent>;
   CallbackHost: DurableObjectNamespace<CallbackHost>;
 };
@@ -279,6 +281,18 @@ export class SlowStop extends CutBeforeTurn {
   }
 }
 
+/**
+ * A child that stops at once but answers the stop a second and a half
+ * later, so a restart can land between the child being stopped and the
+ * parent hearing back.
+ */
+export class SlowStopReply extends Worker {
+  override async cancelAgentToolRun(runId: string, reason?: unknown): Promise<void> {
+    await super.cancelAgentToolRun(runId, reason);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  }
+}
+
 /** Not a chat agent: cannot be a background task. */
 export class PlainAgent extends Agent<Env> {}
 
@@ -295,6 +309,7 @@ const CHILDREN = {
   CutMidTurn,
   FlakyInspect,
   SlowStop,
+  SlowStopReply,
   PlainAgent,
   Unexported
 } as const;
@@ -355,19 +370,36 @@ export class TestParent extends BackgroundThink<Env> {
   /** Marks this instance; a restart makes a new one, so a hold never outlives it. */
   readonly #instance = crypto.randomUUID();
 
+  /** Calls held by `armHold`, waiting for `releaseHold`. */
+  readonly #held: (() => void)[] = [];
+
   /**
    * Make this instance's next notice submissions hang, before or after the
    * submission is stored: a crash point for restart tests. A restarted
-   * instance is not held.
+   * instance is not held; `releaseHold` lets the held calls go on.
    */
   armHold(mode: "before-submit" | "after-submit" | "after-add"): void {
     this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
     this.sql`INSERT OR REPLACE INTO test_flags VALUES ('hold', ${`${mode}:${this.#instance}`})`;
   }
 
+  /** End the hold: held calls go on as if never held, and later ones are not held. */
+  releaseHold(): number {
+    this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
+    this.sql`DELETE FROM test_flags WHERE k = 'hold'`;
+    const released = this.#held.splice(0);
+    for (const go of released) go();
+    return released.length;
+  }
+
   #hold(): string | undefined {
     this.sql`CREATE TABLE IF NOT EXISTS test_flags (k TEXT PRIMARY KEY, v TEXT)`;
     return this.sql<{ v: string }>`SELECT v FROM test_flags WHERE k = 'hold'`[0]?.v;
+  }
+
+  /** Wait here until `releaseHold` (forever, if this instance is restarted first). */
+  #waitForRelease(): Promise<void> {
+    return new Promise((resolve) => this.#held.push(resolve));
   }
 
   /**
@@ -412,9 +444,9 @@ export class TestParent extends BackgroundThink<Env> {
     if (fault === "throw") throw new Error("test: the chat is down");
     if (fault === "hang") return new Promise(() => {});
     const hold = this.#hold();
-    if (hold === `before-submit:${this.#instance}`) return new Promise(() => {});
+    if (hold === `before-submit:${this.#instance}`) await this.#waitForRelease();
     const result = await super.submitMessages(...args);
-    if (hold === `after-submit:${this.#instance}`) return new Promise(() => {});
+    if (hold === `after-submit:${this.#instance}`) await this.#waitForRelease();
     return result;
   }
 
@@ -423,7 +455,7 @@ export class TestParent extends BackgroundThink<Env> {
     ...args: Parameters<BackgroundThink<Env>["addMessages"]>
   ): ReturnType<BackgroundThink<Env>["addMessages"]> {
     await super.addMessages(...args);
-    if (this.#hold() === `after-add:${this.#instance}`) return new Promise(() => {});
+    if (this.#hold() === `after-add:${this.#instance}`) await this.#waitForRelease();
   }
 
   async startTask(
@@ -826,18 +858,79 @@ export class BenchParent extends BackgroundThink<Env> {
   }
 }
 
-/** What the chaos campaign reads back of one task. */
+/** One task as the fault campaign reads it back. */
 export type ChaosTask = {
   id: string;
   runId: string;
   agent: string;
   status: string;
-  slots: { slot: string; status: string; delivered: boolean }[];
+  attempts: number;
+  giveUpReason: string | null;
+  cancelReason: string | null;
+  error: string | null;
+  summary: string | null;
+  batchId: string | null;
+  /** Backbone inspections of the current attempt's child. */
+  inspections: number;
+  /** The SDK's own record of the current run on this parent, if any. */
+  sdkStatus: string | null;
 };
 
+/** One notice slot in the ledger: a task's, or a batch's (`subjectId` is then the batch). */
+export type ChaosSlot = {
+  subjectId: string;
+  slot: string;
+  status: string;
+  policy: string;
+  openedAt: number;
+  deliveredAt: number | null;
+  failedAt: number | null;
+  attempts: number;
+  lastError: string | null;
+  /** When Think stored the submission that carried it, and when it put its messages in the chat. */
+  submittedAt: number | null;
+  appliedAt: number | null;
+};
+
+/** One notice message in the chat, known by its stamp. */
+export type ChaosNotice = { id: string; taskId: string; status: string; taskIds: string[] };
+
+/** Everything the campaign checks of one parent, read in one call. */
+export type ChaosView = {
+  tasks: ChaosTask[];
+  slots: ChaosSlot[];
+  chat: ChaosNotice[];
+  /** Backbone jobs left (an idle parent has none). */
+  ticks: number;
+  /** Notice submissions Think has stored. */
+  submitted: number;
+};
+
+/** A child run to act on: its class name and its run id (the facet's name). */
+export type ChaosRun = { agent: string; runId: string };
+
+function isChildName(name: string): name is ChildName {
+  return Object.hasOwn(CHILDREN, name);
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The `taskIds` a batch or merged notice lists under its stamp. */
+function stampedTaskIds(message: UIMessage): string[] {
+  const meta = message.metadata;
+  if (!meta || typeof meta !== "object") return [];
+  const turn = (meta as { turnMetadata?: unknown }).turnMetadata;
+  if (!turn || typeof turn !== "object") return [];
+  const stamp = (turn as { backgroundNotice?: unknown }).backgroundNotice;
+  if (!stamp || typeof stamp !== "object") return [];
+  const ids = (stamp as { taskIds?: unknown }).taskIds;
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
+}
+
 /**
- * The chaos campaign's parent: quick give-ups, room for many tasks, a model
- * whose turn can be made slow ("SLOW:<ms>"), and a way to restart one child.
+ * The fault campaign's parent: quick give-ups, room for many tasks, a model
+ * whose turn can be made slow ("SLOW:<ms>"), and ways to restart children,
+ * read everything back at once, and plant faults in its own chat.
  */
 export class ChaosParent extends TestParent {
   static override backgroundOptions: BackgroundOptions = {
@@ -855,27 +948,186 @@ export class ChaosParent extends TestParent {
     });
   }
 
+  /** Every task, oldest first. */
   chaosTasks(): ChaosTask[] {
-    return this.background.list({ limit: 200 }).tasks.map((t) => ({
+    const tasks: BackgroundTask[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: ListResult = this.background.list({
+        limit: 200,
+        ...(cursor === null ? {} : { cursor })
+      });
+      tasks.push(...page.tasks);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    const sdk = new Map(this.sdkRunsIfAny().map((r) => [r.run_id, r.status]));
+    return tasks.reverse().map((t) => ({
       id: t.id,
       runId: t.runId,
       agent: t.agent,
       status: t.status,
-      slots: t.notices.map((n) => ({
-        slot: n.slot,
-        status: n.status,
-        delivered: n.deliveredAt !== null
-      }))
+      attempts: t.attempts,
+      giveUpReason: t.giveUpReason,
+      cancelReason: t.cancelReason,
+      error: t.error,
+      summary: t.summary,
+      batchId: t.batchId,
+      inspections: t.inspections,
+      sdkStatus: sdk.get(t.runId) ?? null
     }));
   }
 
-  /** Notice messages in the chat, as (task id, status) pairs. */
-  noticeMessages(): { taskId: string; status: string }[] {
+  /** The SDK's run records (none before the first run made its table). */
+  sdkRunsIfAny(): { run_id: string; status: string }[] {
+    try {
+      return this.sdkRuns();
+    } catch {
+      return [];
+    }
+  }
+
+  /** Every notice slot the ledger opened, batch slots included (Think's table must exist). */
+  noticeSlots(): ChaosSlot[] {
+    return this.sql<ChaosSlot>`
+      SELECT n.task_id AS subjectId, n.slot, n.status, n.policy, n.created_at AS openedAt,
+        n.delivered_at AS deliveredAt, n.failed_at AS failedAt, n.attempts,
+        n.last_error AS lastError, s.created_at AS submittedAt,
+        s.messages_applied_at AS appliedAt
+      FROM bg_notices n LEFT JOIN cf_think_submissions s ON s.submission_id = n.submission_id
+      ORDER BY n.created_at`;
+  }
+
+  /** Notice messages in the chat, in order. */
+  noticeMessages(): ChaosNotice[] {
     return this.messages.flatMap((m) => {
       const meta = noticeMetadata(m);
-      return meta ? [{ taskId: meta.taskId, status: meta.status }] : [];
+      return meta
+        ? [{ id: m.id, taskId: meta.taskId, status: meta.status, taskIds: stampedTaskIds(m) }]
+        : [];
     });
   }
+
+  async observe(): Promise<ChaosView> {
+    await this.listSubmissions({ limit: 1 }); // makes sure Think's table exists
+    const submitted =
+      this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM cf_think_submissions
+        WHERE idempotency_key LIKE 'bg:%'`[0]?.n ?? 0;
+    return {
+      tasks: this.chaosTasks(),
+      slots: this.noticeSlots(),
+      chat: this.noticeMessages(),
+      // An idle parent keeps only its retention sweep, days ahead: polling is due within the hour.
+      ticks: this.jobs().filter(
+        (j) => j.callback === "backgroundTick" && j.time * 1000 < Date.now() + 60 * 60 * 1000
+      ).length,
+      submitted
+    };
+  }
+
+  /**
+   * Start a task; with `cut`, restart its child the moment it exists, before
+   * it can record the run (polled here, not over RPC, to be that early).
+   */
+  async startChaosTask(
+    child: ChildName,
+    input: ChildInput,
+    options: Omit<StartOptions, "input">,
+    cut = false
+  ): Promise<(StartResult & { cut: boolean }) | ErrorEnvelope> {
+    const started = await this.startTask(child, input, options);
+    if ("error" in started || !cut) return { ...started, cut: false };
+    const end = Date.now() + 1000;
+    while (!this.dynamicAgents.has(child, started.runId) && Date.now() < end) await pause(1);
+    return { ...started, cut: this.restartChild(child, started.runId) };
+  }
+
+  /** A batch of Worker runs, one per input. */
+  async startBatchOf(
+    inputs: ChildInput[],
+    options: { maxConcurrency: number; delivery: "each" | "all"; idempotencyKey: string }
+  ): Promise<BatchResult | ErrorEnvelope> {
+    try {
+      return await this.background.startBatch(Worker, {
+        items: inputs.map((input) => ({ input })),
+        instructions: "a fault campaign batch",
+        ...options
+      });
+    } catch (error) {
+      return envelope(error);
+    }
+  }
+
+  /** Restart each of these children that exists; returns how many were restarted. */
+  restartChildren(runs: ChaosRun[]): number {
+    return runs.filter((r) => isChildName(r.agent) && this.restartChild(r.agent, r.runId)).length;
+  }
+
+  /**
+   * Restart each child once it has recorded its run (or after `withinMs`
+   * if it never does). Returns how many were restarted, and how many of
+   * those had recorded the run.
+   */
+  async restartWhenRecorded(
+    runs: ChaosRun[],
+    withinMs: number
+  ): Promise<{ restarted: number; recorded: number }> {
+    const end = Date.now() + withinMs;
+    const one = async (r: ChaosRun) => {
+      if (!isChildName(r.agent)) return { restarted: false, recorded: false };
+      let recorded = false;
+      while (!recorded && Date.now() < end) {
+        recorded = (await this.inspectChild(r.agent, r.runId).catch(() => null)) !== null;
+        if (!recorded) await pause(20);
+      }
+      return { restarted: this.restartChild(r.agent, r.runId), recorded };
+    };
+    const all = await Promise.all(runs.map(one));
+    return {
+      restarted: all.filter((x) => x.restarted).length,
+      recorded: all.filter((x) => x.restarted && x.recorded).length
+    };
+  }
+
+  /** Each child's own status of its run (null: no child, or no record of the run). */
+  async childStatuses(runs: ChaosRun[]): Promise<(string | null)[]> {
+    const seen: (string | null)[] = [];
+    for (const r of runs) {
+      const run = isChildName(r.agent) ? await this.inspectChild(r.agent, r.runId, true) : null;
+      seen.push(run?.status ?? null);
+    }
+    return seen;
+  }
+
+  /** A planted fault: take one message out of the chat, through Think's session storage. */
+  async dropMessage(id: string): Promise<boolean> {
+    if (!this.messages.some((m) => m.id === id)) return false;
+    await this.session.deleteMessages([id]);
+    await this.syncMessagesFromStorage();
+    return !this.messages.some((m) => m.id === id);
+  }
+
+  /** A planted fault: append a copy of one message (stamp and all) under a new id. */
+  async copyMessage(id: string): Promise<string | null> {
+    const message = this.messages.find((m) => m.id === id);
+    if (!message) return null;
+    const copy = { ...(JSON.parse(JSON.stringify(message)) as UIMessage), id: crypto.randomUUID() };
+    await this.appendMessageToHistory(copy);
+    return copy.id;
+  }
+}
+
+/**
+ * The campaign's parent for chat faults: a submission that throws or hangs
+ * is timed out and retried quickly (half a second), six attempts in all.
+ */
+export class ChaosDeliveryParent extends ChaosParent {
+  static override backgroundOptions: BackgroundOptions = {
+    ...ChaosParent.backgroundOptions,
+    deliveryLeaseMs: 2000,
+    deliveryTimeoutMs: 500,
+    deliveryRetryMs: 100,
+    maxDeliveryAttempts: 6
+  };
 }
 
 /** Quick delivery retries and timeouts, for the delivery-fault tests. */

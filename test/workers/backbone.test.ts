@@ -4,7 +4,17 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
-import { noticesOf, parent, sleep, started, taskOf, testEnv, uniqueName, until } from "./helpers";
+import {
+  noticesOf,
+  parent,
+  pollingJobs,
+  sleep,
+  started,
+  taskOf,
+  testEnv,
+  uniqueName,
+  until
+} from "./helpers";
 
 type Ticking = { makeJobsDue(): Promise<number> };
 
@@ -16,16 +26,6 @@ async function tick(p: Ticking & Rpc.DurableObjectBranded) {
 
 async function backboneJobs(p: { jobs(): Promise<{ callback: string; time: number }[]> }) {
   return (await p.jobs()).filter((job) => job.callback === "backgroundTick");
-}
-
-/**
- * Backbone jobs that poll: due within the hour. An idle parent keeps at most
- * one job, the retention sweep, due when its oldest ended task has been kept
- * for `retainEndedMs` (7 days by default).
- */
-async function pollingJobs(p: { jobs(): Promise<{ callback: string; time: number }[]> }) {
-  const hour = Date.now() + 60 * 60 * 1000;
-  return (await backboneJobs(p)).filter((job) => job.time < hour);
 }
 
 describe("null inspections", () => {

@@ -6,16 +6,19 @@
 import { abortAllDurableObjects } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
-import { noticesOf, sleep, started, taskOf, testEnv, uniqueName, until } from "./helpers";
+import {
+  noticesOf,
+  pollingJobs,
+  sleep,
+  started,
+  taskOf,
+  testEnv,
+  uniqueName,
+  until
+} from "./helpers";
 
 function deliveryParent(name = uniqueName("dl")) {
   return getAgentByName(testEnv.DeliveryParent, name);
-}
-
-/** Backbone jobs due within the hour: polling, not the retention sweep a week ahead. */
-async function backboneJobs(p: { jobs(): Promise<{ callback: string; time: number }[]> }) {
-  const hour = Date.now() + 60 * 60 * 1000;
-  return (await p.jobs()).filter((job) => job.callback === "backgroundTick" && job.time < hour);
 }
 
 describe("a submission that fails", () => {
@@ -50,7 +53,7 @@ describe("a submission that fails", () => {
     expect(await noticesOf(p)).toHaveLength(0);
     // Nothing is retried on its own any more: no job keeps the parent awake.
     await until(
-      () => backboneJobs(p),
+      () => pollingJobs(p),
       (jobs) => jobs.length === 0,
       5000
     );

@@ -1,12 +1,24 @@
-// Stopping a child (a cancel, a budget give-up) around a restart. Found by
-// the fault campaign: a restart that cuts a cancel short ends the task
-// `failed`, as if the child had an error, instead of cancelled; and after a
-// child alone was restarted, a cancel answers that it stopped the child
-// while the child runs on to the end of its work.
+// Stopping a child (a cancel, a budget give-up) around a restart, or before
+// the child has recorded its run. Found by the fault campaign: a restart that
+// cuts a cancel short ends the task `failed`, as if the child had an error,
+// instead of cancelled; after a child alone was restarted, and when a cancel
+// lands before the child recorded the run, cancel answers that it stopped
+// the child while the child runs on; and a restart between a budget stop and
+// its give-up leaves the task running, its backbone armed, for good.
 import { abortAllDurableObjects } from "cloudflare:test";
 import { getAgentByName } from "agents";
+import { runBackbone } from "agents-background/testing";
 import { describe, expect, it } from "vitest";
-import { noticesOf, sleep, started, taskOf, testEnv, uniqueName, until } from "./helpers";
+import {
+  noticesOf,
+  pollingJobs,
+  sleep,
+  started,
+  taskOf,
+  testEnv,
+  uniqueName,
+  until
+} from "./helpers";
 
 function reopen(name: string) {
   return getAgentByName(testEnv.TestParent, name);
@@ -72,5 +84,87 @@ describe("a stop and a restart", () => {
     await sleep(6500);
     expect(((await p.inspectChild("Worker", r.runId, true)) as Seen)?.status).toBe("aborted");
     expect((await noticesOf(p)).map((n) => n.status)).toEqual(["cancelled"]);
+  });
+
+  it("a cancel while the run is still on its way to the child: the child never runs it", async () => {
+    const p = await reopen(uniqueName("stop-early"));
+    // SlowStarter takes 1.5 s to record the run; the cancel lands before that.
+    const r = started(
+      await p.startTask("SlowStarter", {
+        task: uniqueName("t"),
+        startDelayMs: 1500,
+        delayMs: 30_000
+      })
+    );
+    await sleep(300);
+    expect(await p.inspectChild("SlowStarter", r.runId)).toBeNull();
+    expect(await p.cancelTask(r.taskId)).toEqual({ outcome: "cancelled", taskId: r.taskId });
+    await sleep(3000);
+    // The child took the run after the cancel: it must not be running it.
+    const child = (await p.inspectChild("SlowStarter", r.runId, true)) as Seen;
+    expect(child?.status ?? "no run").toMatch(/^(no run|aborted)$/);
+  });
+
+  it("a cancel while a restart's recovery is handing the run over again: the child never runs it", async () => {
+    const name = uniqueName("stop-rehand");
+    let p = await reopen(name);
+    const r = started(
+      await p.startTask("SlowStarter", {
+        task: uniqueName("t"),
+        startDelayMs: 1500,
+        delayMs: 30_000
+      })
+    );
+    await sleep(200);
+    await abortAllDurableObjects(); // the hand-over is cut; recovery hands the run over again
+    p = await reopen(name);
+    await sleep(300);
+    expect(await p.inspectChild("SlowStarter", r.runId)).toBeNull();
+    expect(await p.cancelTask(r.taskId)).toEqual({ outcome: "cancelled", taskId: r.taskId });
+    await sleep(3000);
+    const child = (await p.inspectChild("SlowStarter", r.runId, true)) as Seen;
+    expect(child?.status ?? "no run").toMatch(/^(no run|aborted)$/);
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["cancelled"]);
+  });
+
+  it("a restart between a budget stop and its give-up: the task is given up, with one notice", async () => {
+    const name = uniqueName("stop-budget");
+    let p = await reopen(name);
+    // SlowStopReply stops at once but answers the stop 1.5 s later.
+    const r = started(
+      await p.startTask(
+        "SlowStopReply",
+        { task: uniqueName("t"), delayMs: 60_000 },
+        { budgetMs: 1500 }
+      )
+    );
+    await until(
+      async () => (await p.inspectChild("SlowStopReply", r.runId)) as Seen,
+      (seen) => seen?.status === "aborted",
+      10_000
+    );
+    expect((await taskOf(p, r.taskId))?.status).toBe("running"); // the give-up is not written yet
+    await abortAllDurableObjects();
+    p = await reopen(name);
+    for (let i = 0; i < 4; i++) {
+      await sleep(1500);
+      await runBackbone(p);
+    }
+    const task = await until(
+      () => taskOf(p, r.taskId),
+      (t) => t?.status !== "running",
+      5000
+    );
+    expect({ status: task?.status, reason: task?.giveUpReason ?? null }).toEqual({
+      status: "gave_up",
+      reason: "budget"
+    });
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["gave_up"]);
+    await until(
+      () => pollingJobs(p),
+      (jobs) => jobs.length === 0,
+      5000
+    );
+    expect(await pollingJobs(p)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import type { AgentToolRunInspection, RunAgentToolResult } from "agents";
 import { emit } from "./events";
 import { type EngineContext, logError, withTimeout } from "./host";
 import type { TaskRow } from "./rows";
+import { outcomeOf } from "./transitions";
 import type { ChildClass } from "./types";
 
 /** What dispatch needs of a task: which child, which run, what input. */
@@ -51,6 +52,9 @@ const RETRY_BASE_MS = 250;
 /** One inspection RPC, and the pauses before asking again after one throws. */
 const INSPECT_TIMEOUT_MS = 5000;
 const INSPECT_RETRY_PAUSES_MS = [50, 250];
+
+/** After a stop found no record of the run: when to look for it again (about 30 s in all). */
+const STOP_FOLLOW_PAUSES_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000];
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -236,6 +240,29 @@ export class Dispatcher {
       await stub?.cancelAgentToolRun(ref.run_id, reason);
     } catch (error) {
       logError(`stopping ${ref.run_id} at its child failed`, error);
+    }
+    // A child without a record of the run ignored that stop. A hand-over may
+    // still be on its way (one a restart of the child cut short can arrive
+    // after the SDK stopped waiting for it): watch for it a while, and stop it.
+    if ((await this.inspect(ref, false)).kind === "none") {
+      this.#c.ctx.waitUntil(this.#stopOnArrival(ref, reason));
+    }
+  }
+
+  async #stopOnArrival(ref: Pick<TaskRow, "agent" | "run_id">, reason: string): Promise<void> {
+    for (const wait of STOP_FOLLOW_PAUSES_MS) {
+      await pause(wait);
+      const seen = await this.inspect(ref, false);
+      if (seen.kind !== "seen") continue;
+      if (outcomeOf(seen.run) === null) {
+        try {
+          const stub = await this.#existingChild(ref);
+          await stub?.cancelAgentToolRun(ref.run_id, reason);
+        } catch (error) {
+          logError(`stopping ${ref.run_id} at its child failed`, error);
+        }
+      }
+      return;
     }
   }
 

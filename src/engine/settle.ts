@@ -40,6 +40,12 @@ export class Settlement {
   readonly #ports: SettlementPorts;
   /** When live runs' children ended, as the SDK's finish hook told (just before their promise settles). */
   readonly #childEnds = new Map<string, number>();
+  /**
+   * Tasks a `cancel()` call in this instance is stopping: that call settles
+   * them and answers for it. Other paths finish only a stop a restart cut
+   * short (no call left to finish it).
+   */
+  readonly #cancelling = new Map<string, Promise<unknown>>();
 
   constructor(
     context: EngineContext,
@@ -156,7 +162,7 @@ export class Settlement {
     // The engine is stopping this task: anything but a real result is its stop
     // (an abort it caused, or a restart that cut the stop short), not an outcome.
     if (row.stop_reason !== null && outcome.kind !== "completed") {
-      if (row.status === "running") await this.resumeStop(row);
+      if (row.status === "running" && !this.#cancelling.has(row.id)) await this.resumeStop(row);
       return;
     }
     if (isInterruption(outcome)) {
@@ -286,18 +292,35 @@ export class Settlement {
     const { ledger } = this.#c;
     const row = ledger.tasks.get(taskId);
     if (!row) return { outcome: "not-found", taskId };
-    if (row.status === "running") {
-      // Marked first: no rerun starts for a task being stopped.
-      ledger.tasks.markStopping(taskId, "cancel");
-      await this.#dispatcher.stop(row, "cancelled");
-      // Confirm with the child: it may have finished before the stop reached it.
-      const seen = await this.#dispatcher.inspect(row, false);
-      const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
-      if (outcome && outcome.kind !== "aborted") await this.applyOutcome(row, outcome);
+    const under = this.#cancelling.get(taskId);
+    if (under) {
+      // Another call is stopping it: that call answers `cancelled`, this one what it ended as.
+      await under.catch(() => undefined);
+    } else if (row.status === "running") {
+      const stopping = this.#stopForCancel(row);
+      this.#cancelling.set(taskId, stopping);
+      try {
+        if (await stopping) return { outcome: "cancelled", taskId };
+      } finally {
+        this.#cancelling.delete(taskId);
+      }
+    } else if (await this.apply(row, { type: "cancel" })) {
+      return { outcome: "cancelled", taskId };
     }
-    if (await this.apply(row, { type: "cancel" })) return { outcome: "cancelled", taskId };
     const now = ledger.tasks.get(taskId);
     return { outcome: "already-finished", taskId, status: now?.status ?? row.status };
+  }
+
+  /** Stop a running task's child and settle it cancelled; false when a real outcome came first. */
+  async #stopForCancel(row: TaskRow): Promise<boolean> {
+    // Marked first: no rerun starts for a task being stopped.
+    this.#c.ledger.tasks.markStopping(row.id, "cancel");
+    await this.#dispatcher.stop(row, "cancelled");
+    // Confirm with the child: it may have finished before the stop reached it.
+    const seen = await this.#dispatcher.inspect(row, false);
+    const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
+    if (outcome && outcome.kind !== "aborted") await this.applyOutcome(row, outcome);
+    return this.apply(row, { type: "cancel" });
   }
 
   /**

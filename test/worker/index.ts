@@ -61,6 +61,8 @@ export type ChildInput = {
   outputChars?: number;
   /** SlowStarter only: wait this long before the child records the run. */
   startDelayMs?: number;
+  /** SlowStarter only: its start never answers the parent (the child still runs). */
+  hangAfterStart?: boolean;
 };
 
 // Model calls per child task, per isolate. Read through a parent's RPC.
@@ -157,7 +159,10 @@ export class SlowStarter extends Worker {
   ): Promise<AgentToolRunInspection> {
     const delay = (input as ChildInput).startDelayMs ?? 0;
     await new Promise((resolve) => setTimeout(resolve, delay));
-    return super.startAgentToolRun(input, options);
+    const started = await super.startAgentToolRun(input, options);
+    // The parent never hears that the child took the run (as when the answer is lost).
+    if ((input as ChildInput).hangAfterStart) return new Promise<AgentToolRunInspection>(() => {});
+    return started;
   }
 }
 

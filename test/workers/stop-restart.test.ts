@@ -105,6 +105,29 @@ describe("a stop and a restart", () => {
     expect(child?.status ?? "no run").toMatch(/^(no run|aborted)$/);
   });
 
+  it("a cancel before the child recorded a run whose start never answers: the child is stopped once it has the run", async () => {
+    const p = await reopen(uniqueName("stop-unanswered"));
+    // The SDK waits on the start for good, so it never learns the child has the run.
+    const r = started(
+      await p.startTask("SlowStarter", {
+        task: uniqueName("t"),
+        startDelayMs: 1000,
+        hangAfterStart: true,
+        delayMs: 30_000
+      })
+    );
+    await sleep(300);
+    expect(await p.inspectChild("SlowStarter", r.runId)).toBeNull();
+    expect(await p.cancelTask(r.taskId)).toEqual({ outcome: "cancelled", taskId: r.taskId });
+    const child = await until(
+      async () => (await p.inspectChild("SlowStarter", r.runId)) as Seen,
+      (seen) => seen?.status === "aborted",
+      8000
+    );
+    expect(child?.status).toBe("aborted");
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["cancelled"]);
+  });
+
   it("a cancel while a restart's recovery is handing the run over again: the child never runs it", async () => {
     const name = uniqueName("stop-rehand");
     let p = await reopen(name);
@@ -125,6 +148,24 @@ describe("a stop and a restart", () => {
     const child = (await p.inspectChild("SlowStarter", r.runId, true)) as Seen;
     expect(child?.status ?? "no run").toMatch(/^(no run|aborted)$/);
     expect((await noticesOf(p)).map((n) => n.status)).toEqual(["cancelled"]);
+  });
+
+  it("a cancel whose child answers the stop slowly: the run's end does not take the cancel's answer", async () => {
+    const p = await reopen(uniqueName("stop-slow-reply"));
+    // SlowStopReply stops at once, so the run ends while the cancel still waits on the child.
+    const r = started(
+      await p.startTask("SlowStopReply", { task: uniqueName("t"), delayMs: 60_000 })
+    );
+    await until(
+      async () => (await p.inspectChild("SlowStopReply", r.runId)) as Seen,
+      (seen) => seen?.status === "running"
+    );
+    expect(await p.cancelTask(r.taskId)).toEqual({ outcome: "cancelled", taskId: r.taskId });
+    const notices = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    expect(notices.map((n) => n.status)).toEqual(["cancelled"]);
   });
 
   it("a restart between a budget stop and its give-up: the task is given up, with one notice", async () => {

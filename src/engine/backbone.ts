@@ -142,7 +142,14 @@ export class Backbone {
     // one would wake the object for nothing.
     if (this.#armed && (watching ? this.#armed.at <= at : this.#armed.at === at)) return;
     if (this.#armed) await host.agent.cancelSchedule(this.#armed.id);
-    const job = await host.agent.schedule(new Date(at), BACKBONE_CALLBACK, { step });
+    // Not the SDK's dedupe: the backbone keeps its one job itself (#readArmed
+    // drops a stale one after a restart), and its time changes from arm to arm.
+    const job = await host.agent.schedule(
+      new Date(at),
+      BACKBONE_CALLBACK,
+      { step },
+      { idempotent: false }
+    );
     this.#armed = { id: job.id, at };
   }
 

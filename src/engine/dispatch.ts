@@ -53,7 +53,7 @@ const RETRY_BASE_MS = 250;
 const INSPECT_TIMEOUT_MS = 5000;
 const INSPECT_RETRY_PAUSES_MS = [50, 250];
 
-/** After a stop found no record of the run: when to look for it again (about 30 s in all). */
+/** After a stop the child has not confirmed: when to look again (about 30 s in all). */
 const STOP_FOLLOW_PAUSES_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000];
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -241,28 +241,31 @@ export class Dispatcher {
     } catch (error) {
       logError(`stopping ${ref.run_id} at its child failed`, error);
     }
-    // A child without a record of the run ignored that stop. A hand-over may
-    // still be on its way (one a restart of the child cut short can arrive
-    // after the SDK stopped waiting for it): watch for it a while, and stop it.
-    if ((await this.inspect(ref, false)).kind === "none") {
-      this.#c.ctx.waitUntil(this.#stopOnArrival(ref, reason));
-    }
+    // Until the child says the run ended, the stop may not have taken: a
+    // child without a record ignores it while a hand-over may still be on its
+    // way (one a restart of the child cut short can arrive after the SDK
+    // stopped waiting for it), and a child restarted mid-run can carry its
+    // turn on in its own recovery. Watch it a while, and stop it again.
+    if (!(await this.#ended(ref))) this.#c.ctx.waitUntil(this.#stopUntilEnded(ref, reason));
   }
 
-  async #stopOnArrival(ref: Pick<TaskRow, "agent" | "run_id">, reason: string): Promise<void> {
+  async #ended(ref: Pick<TaskRow, "agent" | "run_id">): Promise<boolean> {
+    const seen = await this.inspect(ref, false);
+    return seen.kind === "seen" && outcomeOf(seen.run) !== null;
+  }
+
+  async #stopUntilEnded(ref: Pick<TaskRow, "agent" | "run_id">, reason: string): Promise<void> {
     for (const wait of STOP_FOLLOW_PAUSES_MS) {
       await pause(wait);
       const seen = await this.inspect(ref, false);
       if (seen.kind !== "seen") continue;
-      if (outcomeOf(seen.run) === null) {
-        try {
-          const stub = await this.#existingChild(ref);
-          await stub?.cancelAgentToolRun(ref.run_id, reason);
-        } catch (error) {
-          logError(`stopping ${ref.run_id} at its child failed`, error);
-        }
+      if (outcomeOf(seen.run) !== null) return;
+      try {
+        const stub = await this.#existingChild(ref);
+        await stub?.cancelAgentToolRun(ref.run_id, reason);
+      } catch (error) {
+        logError(`stopping ${ref.run_id} at its child failed`, error);
       }
-      return;
     }
   }
 

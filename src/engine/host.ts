@@ -22,7 +22,12 @@ export type AgentCapabilities = Pick<
   | "listSchedules"
   | "getScheduleById"
 > & {
-  schedule(when: Date, callback: string, payload: { step: number }): Promise<{ id: string }>;
+  schedule(
+    when: Date,
+    callback: string,
+    payload: { step: number },
+    options: { idempotent: boolean }
+  ): Promise<{ id: string }>;
 };
 
 /** A chat host's way in: notices that start a turn, and notices added without one. */

@@ -158,7 +158,16 @@ export class Settlement {
   }
 
   /** A child's outcome for the task's current attempt; `endedAt` is when the child ended, if known. */
-  async applyOutcome(row: TaskRow, outcome: ChildOutcome, endedAt?: number): Promise<void> {
+  async applyOutcome(seenRow: TaskRow, outcome: ChildOutcome, endedAt?: number): Promise<void> {
+    let row = seenRow;
+    if (outcome.kind !== "completed") {
+      // Read before an inspection that took its time: a stop (a cancel, a
+      // budget) may have begun meanwhile, and this abort may be its work. A
+      // completed result needs no second read: it wins whatever began since.
+      const now = this.#c.ledger.tasks.get(row.id);
+      if (!now || now.run_id !== row.run_id || !OPEN.has(now.status)) return;
+      row = now;
+    }
     // The engine is stopping this task: anything but a real result is its stop
     // (an abort it caused, or a restart that cut the stop short), not an outcome.
     if (row.stop_reason !== null && outcome.kind !== "completed") {

@@ -298,6 +298,21 @@ export class SlowStopReply extends Worker {
   }
 }
 
+/**
+ * A child slow to answer an inspection: it waits a second and a half, then
+ * says what the run is by then, so a stop can land while the parent waits
+ * on an inspection it began before the stop.
+ */
+export class SlowInspect extends Worker {
+  override async inspectAgentToolRun(
+    runId: string,
+    options?: { reconcile?: boolean }
+  ): Promise<AgentToolRunInspection | null> {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return super.inspectAgentToolRun(runId, options);
+  }
+}
+
 /** Not a chat agent: cannot be a background task. */
 export class PlainAgent extends Agent<Env> {}
 
@@ -315,6 +330,7 @@ const CHILDREN = {
   FlakyInspect,
   SlowStop,
   SlowStopReply,
+  SlowInspect,
   PlainAgent,
   Unexported
 } as const;

@@ -168,6 +168,29 @@ describe("a stop and a restart", () => {
     expect(notices.map((n) => n.status)).toEqual(["cancelled"]);
   });
 
+  it("a cancel while a backbone look begun before it is still waiting on the child: the look does not take the stop for the child's error", async () => {
+    const p = await reopen(uniqueName("stop-stale-look"));
+    // SlowInspect answers each inspection 1.5 s late, with what the run is by then.
+    const r = started(await p.startTask("SlowInspect", { task: uniqueName("t"), delayMs: 60_000 }));
+    await sleep(1200); // past the first look a live run gets (the backbone will inspect it)
+    const tick = runBackbone(p);
+    await sleep(300); // the tick's inspection is under way
+    expect(await p.cancelTask(r.taskId)).toEqual({ outcome: "cancelled", taskId: r.taskId });
+    await tick;
+    const notices = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    await sleep(1000);
+    const task = await taskOf(p, r.taskId);
+    expect({ status: task?.status, error: task?.error ?? null }).toEqual({
+      status: "cancelled",
+      error: null
+    });
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["cancelled"]);
+    expect(notices.length).toBe(1);
+  });
+
   it("a restart between a budget stop and its give-up: the task is given up, with one notice", async () => {
     const name = uniqueName("stop-budget");
     let p = await reopen(name);

@@ -101,7 +101,11 @@ export class BackgroundEngine implements BackgroundTasks {
     this.#dispatcher = new Dispatcher(this.#c, (ref, settlement) =>
       this.#settlement.runSettled(ref, settlement)
     );
-    this.#settlement = new Settlement(this.#c, this.#dispatcher, this.#delivery, { arm, promote });
+    this.#settlement = new Settlement(this.#c, this.#dispatcher, this.#delivery, {
+      arm,
+      promote,
+      ended: () => this.#retention.sweepSoon()
+    });
     this.#promoter = new Promoter(this.#c, this.#dispatcher, (row, reason) =>
       this.#settlement.apply(row, { type: "cancel" }, { cancelReason: reason })
     );

@@ -25,6 +25,14 @@ export function sweepSlack(retainEndedMs: number): number {
 /** Tasks pruned per batch of a sweep, and the time one sweep may take; more is left to the next, which comes at once. */
 const PRUNES_PER_BATCH = 50;
 const SWEEP_MS = 500;
+/**
+ * While tasks end, the object is awake anyway: a short sweep runs then too,
+ * at most once a second, so pruning keeps pace with a steady stream of tasks
+ * even when the backbone's ticks come far apart (with many children running,
+ * each alarm first waits on the SDK's own scan of them).
+ */
+const SOON_EVERY_MS = 1000;
+const SOON_SWEEP_MS = 200;
 const OUTCOME_CHARS = 400;
 
 function outcomeExcerpt(row: TaskRow): string | null {
@@ -43,6 +51,9 @@ function outcomeExcerpt(row: TaskRow): string | null {
 export class Retention {
   readonly #c: EngineContext;
   readonly #dispatcher: Dispatcher;
+  /** The sweep under way: one at a time, whoever asked for it. */
+  #sweeping: Promise<void> | null = null;
+  #lastSoon = 0;
 
   constructor(context: EngineContext, dispatcher: Dispatcher) {
     this.#c = context;
@@ -50,13 +61,38 @@ export class Retention {
   }
 
   /**
-   * One bounded pass: finish prunes a restart cut short, put failed notices
-   * of tasks due for pruning back in line once (a notice is never pruned
-   * undelivered), prune what is due, and trim the summaries.
+   * One bounded pass (see `#sweepNow`). A sweep already under way is joined,
+   * not doubled: two would prune the same tasks side by side.
    */
-  async sweep(now: number): Promise<void> {
+  sweep(now: number, budgetMs = SWEEP_MS): Promise<void> {
+    if (this.#sweeping) return this.#sweeping;
+    const run = this.#sweepNow(now, budgetMs).finally(() => {
+      this.#sweeping = null;
+    });
+    this.#sweeping = run;
+    return run;
+  }
+
+  /** A task just ended: a short sweep, if retention has work and none ran this second. */
+  sweepSoon(): void {
+    const now = Date.now();
+    if (this.#sweeping || now - this.#lastSoon < SOON_EVERY_MS) return;
+    this.#lastSoon = now;
+    const due = this.nextDue(now);
+    if (due === null || due > now) return;
+    this.#c.ctx.waitUntil(
+      this.sweep(now, SOON_SWEEP_MS).catch((error: unknown) => logError("a sweep failed", error))
+    );
+  }
+
+  /**
+   * Finish prunes a restart cut short, put failed notices of tasks due for
+   * pruning back in line once (a notice is never pruned undelivered), prune
+   * what is due within `budgetMs`, and trim the summaries.
+   */
+  async #sweepNow(now: number, budgetMs: number): Promise<void> {
     const { ledger, options } = this.#c;
-    const until = Date.now() + SWEEP_MS;
+    const until = Date.now() + budgetMs;
     for (const row of ledger.pruned.inProgress(PRUNES_PER_BATCH)) await this.#finish(row);
     const endedBy = now - options.retainEndedMs;
     for (const taskId of ledger.pruned.heldByFailedNotices(endedBy, PRUNES_PER_BATCH)) {

@@ -29,6 +29,8 @@ export type SettlementPorts = {
   arm(reset: boolean): Promise<void>;
   /** Start what may start now that a task ended; returns how many started. */
   promote(): Promise<number>;
+  /** A task ended: retention may prune what ended before it (no wake-up of its own). */
+  ended(): void;
 };
 
 const OPEN = new Set(["running", "gave_up"]);
@@ -224,6 +226,7 @@ export class Settlement {
     await this.#delivery.flush();
     // A task ending frees a slot or settles a dependency: others may start now.
     if ((await this.#ports.promote()) > 0) await this.#ports.arm(true);
+    this.#ports.ended();
     return true;
   }
 

@@ -72,5 +72,11 @@ describe("soak", () => {
     expect(lastOn.tables.cf_agents_sub_agents).toBeLessThanOrEqual(500);
     // Summaries are bounded too (maxPrunedSummaries: 1000 here).
     expect(lastOn.tables.bg_pruned).toBeLessThanOrEqual(1000);
+    // And at every sample on the way, not only once the tasks are done: at most
+    // maxEndedTasks ended tasks besides the ones running (pruning keeps pace).
+    const peak = Math.max(...on.map((point) => point.tables.bg_tasks ?? 0));
+    const peakChildren = Math.max(...on.map((point) => point.children));
+    expect(peak).toBeLessThanOrEqual(500 + MAX_RUNNING);
+    expect(peakChildren).toBeLessThanOrEqual(500 + MAX_RUNNING);
   }, 3_600_000);
 });

@@ -37,6 +37,7 @@ export type Env = {
   RerunParent: DurableObjectNamespace<RerunParent>;
   RetentionParent: DurableObjectNamespace<RetentionParent>;
   WindowParent: DurableObjectNamespace<WindowParent>;
+  BusyAlarmParent: DurableObjectNamespace<BusyAlarmParent>;
   AIChatParent: DurableObjectNamespace<AIChatParent>;
   SoakParent: DurableObjectNamespace<SoakParent>;
   SoakKeepParent: DurableObjectNamespace<SoakKeepParent>;
@@ -1255,6 +1256,15 @@ export class WindowParent extends RetentionParent {
     maxEndedTasks: 3,
     idempotencyWindowMs: 1000
   };
+}
+
+/**
+ * A parent whose backbone ticks never come, as when every alarm first waits
+ * on the SDK's scan of many running children: what it prunes, it prunes
+ * while tasks end.
+ */
+export class BusyAlarmParent extends WindowParent {
+  override async backgroundTick(): Promise<void> {}
 }
 
 const SOAK_TABLES = [

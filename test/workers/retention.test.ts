@@ -277,6 +277,21 @@ describe("bounds besides age", () => {
     expect(all.map((t) => t?.prunedAt !== null)).toEqual([true, true, false, false, false]);
   });
 
+  it("while tasks end, the oldest are pruned even when the backbone's ticks never come", async () => {
+    const p = await getAgentByName(testEnv.BusyAlarmParent, uniqueName("busy-alarm"));
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      ids.push((await completedTask(p as unknown as Parent)).taskId);
+      await sleep(1100); // at most one sweep a second rides on a task's end
+    }
+    const all = await Promise.all(ids.map((id) => taskOf(p, id)));
+    // maxEndedTasks: 3. The last task's own end found the three before it over the limit
+    // once its notice was out; what ended since waits for the next end (or tick).
+    const pruned = all.map((t) => t?.prunedAt !== null);
+    expect(pruned.slice(0, 3)).toEqual([true, true, true]);
+    expect(pruned.slice(-3)).toEqual([false, false, false]);
+  });
+
   it("summaries are bounded: beyond maxPrunedSummaries the oldest go", async () => {
     const p = await retention();
     const ids: string[] = [];

@@ -163,9 +163,10 @@ export class Settlement {
   async applyOutcome(seenRow: TaskRow, outcome: ChildOutcome, endedAt?: number): Promise<void> {
     let row = seenRow;
     if (outcome.kind !== "completed") {
-      // Read before an inspection that took its time: a stop (a cancel, a
-      // budget) may have begun meanwhile, and this abort may be its work. A
-      // completed result needs no second read: it wins whatever began since.
+      // `seenRow` was read before the inspection that brought this outcome: a
+      // stop (a cancel, a budget) may have begun meanwhile, and this abort be
+      // its work. A completed result needs no second read: it wins whatever
+      // began since.
       const now = this.#c.ledger.tasks.get(row.id);
       if (!now || now.run_id !== row.run_id || !OPEN.has(now.status)) return;
       row = now;

@@ -132,6 +132,31 @@ describe("list, check, wait, cancel", () => {
     });
   });
 
+  it("check and list still answer for a pruned task, and say it was pruned", async () => {
+    const p = await toolParent();
+    const r = await spawn(p, { agent: "worker", task: "task=pruned1 delay=100 then forget it" });
+    const taskId = r.task_id as string;
+    await until(
+      async () => (await taskOf(p, taskId))?.notices[0]?.state,
+      (s) => s === "delivered"
+    );
+    expect(await p.callEngine("forget", [taskId])).toEqual({
+      json: JSON.stringify({ taskId, forgotten: true })
+    });
+    const checked = await runTool(p, "check_background_task", { task_id: taskId });
+    expect(checked).toMatchObject({
+      ok: true,
+      task_id: taskId,
+      status: "completed",
+      pruned: true,
+      output: "RESULT for pruned1"
+    });
+    const listed = await runTool(p, "list_background_tasks", {});
+    expect(listed.tasks).toEqual([
+      expect.objectContaining({ task_id: taskId, status: "completed", pruned: true })
+    ]);
+  });
+
   it("check pages long output", async () => {
     const p = await toolParent();
     const r = await spawn(p, { agent: "worker", task: "task=c3 long output" });

@@ -1,6 +1,6 @@
 // The fault campaign in workerd: `npm run chaos` (thousands of tasks over
 // several seeds) and a small seeded campaign in `npm test`. CHAOS_TASKS,
-// CHAOS_SEED and CHAOS_LANES reach the tests as bindings.
+// CHAOS_SEED, CHAOS_LANES and CHAOS_ROUNDS reach the tests as bindings.
 import path from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -14,7 +14,8 @@ export default defineConfig({
         bindings: {
           CHAOS_TASKS: process.env.CHAOS_TASKS ?? "40",
           CHAOS_SEED: process.env.CHAOS_SEED ?? "7",
-          CHAOS_LANES: process.env.CHAOS_LANES ?? "1"
+          CHAOS_LANES: process.env.CHAOS_LANES ?? "1",
+          CHAOS_ROUNDS: process.env.CHAOS_ROUNDS ?? ""
         }
       }
     })

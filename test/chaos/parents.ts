@@ -11,6 +11,7 @@ export const testEnv = env as unknown as Env & {
   CHAOS_TASKS?: string;
   CHAOS_SEED?: string;
   CHAOS_LANES?: string;
+  CHAOS_ROUNDS?: string;
 };
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

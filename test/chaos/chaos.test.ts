@@ -24,6 +24,12 @@ describe("chaos", () => {
   it(`about ${TOTAL} tasks, seed ${SEED}: every task ends as planned, each notice in the chat once`, async () => {
     const all = schedule(TOTAL, SEED);
     const rounds = ONLY.length === 0 ? all : all.filter((round) => ONLY.includes(round.index));
+    const missing = ONLY.filter((n) => !rounds.some((round) => round.index === n));
+    if (missing.length > 0) {
+      throw new Error(
+        `CHAOS_ROUNDS names rounds seed ${SEED} does not have: ${missing.join(", ")} (it has ${all.length}, numbered from ${all[0]?.index ?? 0})`
+      );
+    }
     const report: Report = emptyReport([SEED]);
     report.coverage = coverage(rounds);
     const t0 = Date.now();

@@ -1,11 +1,12 @@
 // `npm run bench`: runs the benchmark scenarios in local workerd (full sizes),
-// prints one table per scenario, and writes docs/performance.md with the
-// figures, the machine, the versions and the repetitions, and a chart made
-// from the overlap data (docs/performance-overlap.svg).
+// prints one table per scenario, and writes into docs/performance.md (between
+// its bench markers, so the soak's section stays) the figures, the machine,
+// the versions and the repetitions, and a chart made from the overlap data
+// (docs/performance-overlap.svg).
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { root, runTagged } from "./lib.ts";
+import { root, runTagged, writeBetweenMarkers } from "./lib.ts";
 
 type Stat = { p50: number; p95: number; n: number };
 type Overlap = {
@@ -134,8 +135,6 @@ function render(r: Results, startedAt: Date, seconds: number): string {
   const v = versions();
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const out: string[] = [];
-  out.push("# Performance");
-  out.push("");
   out.push(
     `Measured by \`npm run bench\` on ${startedAt.toISOString().slice(0, 10)}, in local workerd through the vitest plugin, with every mode measured in the same run on the same machine: ${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}. The whole run took ${Math.round(seconds)} s.`
   );
@@ -301,7 +300,7 @@ const seconds = (performance.now() - t0) / 1000;
 const doc = render(results, started, seconds);
 if (results.overlap)
   writeFileSync(path.join(root, "docs/performance-overlap.svg"), overlapChart(results.overlap));
-writeFileSync(path.join(root, "docs/performance.md"), doc);
+writeBetweenMarkers(path.join(root, "docs/performance.md"), "bench", doc);
 process.stdout.write(`\n${doc}\n\nWrote docs/performance.md and docs/performance-overlap.svg.\n`);
 if (!ok) {
   process.stderr.write(

@@ -285,8 +285,9 @@ describe("bounds besides age", () => {
       await sleep(1100); // at most one sweep a second rides on a task's end
     }
     const all = await Promise.all(ids.map((id) => taskOf(p, id)));
-    // maxEndedTasks: 3. The last task's own end found the three before it over the limit
-    // once its notice was out; what ended since waits for the next end (or tick).
+    // maxEndedTasks: 3. Each end's sweep prunes the oldest beyond three; the task that
+    // just ended counts but is not prunable yet (its notice is on its way), so the
+    // oldest go and the newest three stay. No tick ever ran.
     const pruned = all.map((t) => t?.prunedAt !== null);
     expect(pruned.slice(0, 3)).toEqual([true, true, true]);
     expect(pruned.slice(-3)).toEqual([false, false, false]);

@@ -32,6 +32,13 @@ export type BackgroundOptions = {
   nullTolerance?: number;
   /** Time since an attempt's dispatch before it may be given up as lost, in ms. Default 60 s. */
   lostGraceMs?: number;
+  /**
+   * How long a run its child still calls running may go without a sign of
+   * life (a new progress report) once no fast path here follows it (after a
+   * restart), in ms, before it is stopped and counted as cut short: run
+   * again, as the task's rerun policy says. Default 5 min.
+   */
+  stalledRunMs?: number;
   /** Backbone cadence: first delay, ceiling and growth. Default 2 s rising ×2 to 20 s. */
   pollMinMs?: number;
   pollMaxMs?: number;
@@ -84,6 +91,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   rerun: "always",
   nullTolerance: 5,
   lostGraceMs: 60_000,
+  stalledRunMs: 5 * 60 * 1000,
   pollMinMs: 2000,
   pollMaxMs: 20_000,
   pollFactor: 2,
@@ -124,6 +132,7 @@ const NUMERIC: Record<NumericOption, Bound> = {
   maxAttempts: { min: 1, max: 20, integer: true },
   nullTolerance: { min: 1, max: 1000, integer: true },
   lostGraceMs: { min: 0, max: MAX_BUDGET_MS, integer: false },
+  stalledRunMs: { min: 1000, max: MAX_BUDGET_MS, integer: false },
   pollMinMs: { min: 1000, max: 3_600_000, integer: false },
   pollMaxMs: { min: 1000, max: 3_600_000, integer: false },
   pollFactor: { min: 1, max: 10, integer: false },

@@ -42,6 +42,11 @@ export type TaskRow = {
   after_json: string | null;
   batch_id: string | null;
   null_streak: number;
+  /**
+   * Since when the current attempt, followed by no fast path here, has shown
+   * no sign of life while its child calls it running; null otherwise.
+   */
+  quiet_since: number | null;
   inspections: number;
   last_inspected_at: number | null;
   progress_json: string | null;

@@ -12,7 +12,7 @@ import {
   TASK_STATUSES
 } from "./status";
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** Each entry moves the schema from version i to i + 1. Append, never edit a released one. */
 const MIGRATIONS: readonly string[] = [
@@ -148,6 +148,11 @@ const MIGRATIONS: readonly string[] = [
     message_id TEXT PRIMARY KEY,
     message_json TEXT NOT NULL
   );
+  `,
+  // 5: stalled runs. Since when a run no fast path follows has shown no sign
+  // of life while its child still calls it running.
+  `
+  ALTER TABLE bg_tasks ADD COLUMN quiet_since INTEGER;
   `
 ];
 

@@ -92,8 +92,13 @@ export class Settlement {
         outcome = reported;
       }
     }
-    if (outcome) await this.applyOutcome(row, outcome, endedAt);
-    else await this.#ports.arm(false); // not ended yet: the backbone keeps watching
+    if (outcome) {
+      await this.applyOutcome(row, outcome, endedAt);
+      return;
+    }
+    // Not ended yet: the backbone keeps watching, and the run must show signs of life.
+    if (seen.kind === "seen") this.#c.ledger.tasks.quietFrom(row, Date.now());
+    await this.#ports.arm(false);
   }
 
   /**
@@ -122,10 +127,8 @@ export class Settlement {
   async watch(row: TaskRow, now: number): Promise<void> {
     // A child without a live fast path here may hold a stale row after a
     // restart: let it reconcile. With one, its own re-attach drives it.
-    const seen: Inspection = await this.#dispatcher.inspect(
-      row,
-      !this.#dispatcher.isLive(row.run_id)
-    );
+    const live = this.#dispatcher.isLive(row.run_id);
+    const seen: Inspection = await this.#dispatcher.inspect(row, !live);
     const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
     if (outcome) {
       await this.applyOutcome(
@@ -136,17 +139,28 @@ export class Settlement {
       return;
     }
     const { ledger, options } = this.#c;
-    if (seen.kind !== "error") {
-      const progress = seen.kind === "seen" ? seen.run.progress : undefined;
-      ledger.tasks.recordInspection(
-        row,
-        now,
-        seen.kind === "none" ? null : { progressJson: progress ? JSON.stringify(progress) : null }
-      );
+    let quietSince: number | null = null;
+    if (seen.kind === "seen") {
+      const progress = seen.run.progress;
+      const progressJson = progress ? JSON.stringify(progress) : null;
+      // A run no fast path follows is quiet until its progress moves.
+      const moved = progressJson !== null && progressJson !== row.progress_json;
+      if (!live) quietSince = moved ? now : (row.quiet_since ?? now);
+      ledger.tasks.recordInspection(row, now, { progressJson, quietSince });
       if (progress) this.#c.changed(row.id);
+    } else if (seen.kind === "none") {
+      ledger.tasks.recordInspection(row, now, null);
     }
     if (now >= (row.started_at ?? row.created_at) + row.budget_ms) {
       await this.giveUp(row, "budget");
+      return;
+    }
+    if (quietSince !== null && now - quietSince >= options.stalledRunMs) {
+      // The child calls the run running but shows no sign of it (a recovery
+      // of its own that never ends leaves it so): cut short, as by a restart.
+      const seconds = Math.round((now - quietSince) / 1000);
+      const error = `Agent tool run stalled: no sign of life from its child for ${seconds} s after a restart.`;
+      await this.#rerunOrFail(row, { kind: "error", error }, true);
       return;
     }
     const attemptStart = row.attempt_started_at ?? row.started_at ?? row.created_at;
@@ -341,13 +355,22 @@ export class Settlement {
    * (same task, key and notice slots), unless its policy, its attempts or its
    * budget say otherwise: then it fails, saying why.
    */
-  async #rerunOrFail(row: TaskRow, outcome: ChildOutcome & { kind: "error" }): Promise<void> {
+  async #rerunOrFail(
+    row: TaskRow,
+    outcome: ChildOutcome & { kind: "error" },
+    stalled = false
+  ): Promise<void> {
     const { options, ledger } = this.#c;
     const now = Date.now();
     if (now >= (row.started_at ?? row.created_at) + row.budget_ms) {
       await this.giveUp(row, "budget");
       return;
     }
+    // A stalled run may yet wake: stopped once the task has moved on (a
+    // durable write first, so a restart between the two never loses the task).
+    const stopCut = async () => {
+      if (stalled) await this.#dispatcher.stop(row, "stalled: run again or failed");
+    };
     let refusal: string | null = null;
     if (row.rerun === "never") refusal = "reruns are off for this task";
     else if (row.attempts >= options.maxAttempts) {
@@ -357,12 +380,15 @@ export class Settlement {
     }
     if (refusal !== null) {
       const error = `${outcome.error} (not run again: ${refusal})`;
-      await this.apply(row, { type: "outcome", outcome, stoppedByEngine: false }, { error });
+      if (await this.apply(row, { type: "outcome", outcome, stoppedByEngine: false }, { error })) {
+        await stopCut();
+      }
       return;
     }
     const runId = newRunId();
     if (!ledger.tasks.beginAttempt(row, runId, now)) return;
     this.#c.changed(row.id);
+    await stopCut();
     const attempt = row.attempts + 1;
     emit(this.#c.source, "background:rerun", () => ({
       taskId: row.id,

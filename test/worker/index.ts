@@ -35,6 +35,7 @@ export type Env = {
   TestParent: DurableObjectNamespace<TestParent>;
   DeliveryParent: DurableObjectNamespace<DeliveryParent>;
   RerunParent: DurableObjectNamespace<RerunParent>;
+  StallParent: DurableObjectNamespace<StallParent>;
   RetentionParent: DurableObjectNamespace<RetentionParent>;
   WindowParent: DurableObjectNamespace<WindowParent>;
   BusyAlarmParent: DurableObjectNamespace<BusyAlarmParent>;
@@ -314,6 +315,48 @@ export class SlowInspect extends Worker {
   }
 }
 
+// Runs a StallsAfterCut child leaves running, and those of them showing signs of life.
+const stalledRuns = new Set<string>();
+const livelyRuns = new Set<string>();
+
+/**
+ * A child whose first run of a task is cut short before its turn (as
+ * CutBeforeTurn), and whose record of that run is then never settled: as
+ * Think leaves a run row `running` while a recovery of its own is under way,
+ * here one that never ends. While `lively`, each look at the run finds its
+ * progress moved, as a recovering turn's reports would leave it.
+ */
+export class StallsAfterCut extends Worker {
+  override async startAgentToolRun(
+    input: unknown,
+    options: { runId: string }
+  ): Promise<AgentToolRunInspection> {
+    const task = parseInput(typeof input === "string" ? input : JSON.stringify(input)).task;
+    if (cutOnce.has(task)) return super.startAgentToolRun(input, options);
+    cutOnce.add(task);
+    stalledRuns.add(options.runId);
+    await this.inspectAgentToolRun(options.runId);
+    const startedAt = Date.now();
+    this.sql`INSERT INTO cf_agent_tool_child_runs (run_id, status, started_at)
+      VALUES (${options.runId}, 'running', ${startedAt})`;
+    return { runId: options.runId, status: "running", startedAt };
+  }
+
+  override async inspectAgentToolRun(
+    runId: string,
+    options?: { reconcile?: boolean }
+  ): Promise<AgentToolRunInspection | null> {
+    if (!stalledRuns.has(runId)) return super.inspectAgentToolRun(runId, options);
+    if (livelyRuns.has(runId)) {
+      const at = Date.now();
+      this.sql`UPDATE cf_agent_tool_child_runs
+        SET progress_json = ${JSON.stringify({ message: `still at it (${at})` })}, last_signal_at = ${at}
+        WHERE run_id = ${runId} AND completed_at IS NULL`;
+    }
+    return super.inspectAgentToolRun(runId, { reconcile: false });
+  }
+}
+
 /** Not a chat agent: cannot be a background task. */
 export class PlainAgent extends Agent<Env> {}
 
@@ -332,6 +375,7 @@ const CHILDREN = {
   SlowStop,
   SlowStopReply,
   SlowInspect,
+  StallsAfterCut,
   PlainAgent,
   Unexported
 } as const;
@@ -660,6 +704,12 @@ export class TestParent extends BackgroundThink<Env> {
     }));
   }
 
+  /** Whether a StallsAfterCut child's stalled run shows signs of life when looked at. */
+  setLively(runId: string, lively: boolean): void {
+    if (lively) livelyRuns.add(runId);
+    else livelyRuns.delete(runId);
+  }
+
   /** Make the next `n` inspections of `task`'s child throw (-1: all of them). */
   failInspections(task: string, n: number): void {
     inspectFailures.set(task, n);
@@ -955,11 +1005,14 @@ function stampedTaskIds(message: UIMessage): string[] {
  * read everything back at once, and plant faults in its own chat.
  */
 export class ChaosParent extends TestParent {
+  /** The SDK tails a silent child for 30 s (not 2 min) after a restart, within a round's wait. */
+  static options = { agentToolReattachNoProgressTimeoutMs: 30_000 };
   static override backgroundOptions: BackgroundOptions = {
     pollMinMs: 1000,
     pollMaxMs: 2000,
     nullTolerance: 2,
     lostGraceMs: 2500,
+    stalledRunMs: 20_000,
     maxConcurrentTasks: 500
   };
 
@@ -1161,6 +1214,19 @@ export class DeliveryParent extends TestParent {
     deliveryTimeoutMs: 400,
     deliveryRetryMs: 100,
     maxDeliveryAttempts: 3
+  };
+}
+
+/**
+ * Stalled runs on a short leash: one quiet for 3 s is run again. The SDK's
+ * own re-attach after a restart waits 1 s (not 2 min) for a silent child.
+ */
+export class StallParent extends TestParent {
+  static options = { agentToolReattachNoProgressTimeoutMs: 1000 };
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 1000,
+    stalledRunMs: 3000
   };
 }
 

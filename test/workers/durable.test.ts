@@ -233,6 +233,91 @@ describe("reruns: policy, limits, cancel and dependencies across attempts", () =
   });
 });
 
+describe("a run its child never settles after a restart (a recovery that never ends)", () => {
+  /** Start a task whose first run stalls, wait until its child has it, restart everything. */
+  async function startAndStall(name: string, options: { rerun?: "never" } = {}) {
+    let p = await getAgentByName(testEnv.StallParent, name);
+    await p.recordEvents();
+    const task = uniqueName("stall");
+    const r = started(await p.startTask("StallsAfterCut", { task, delayMs: 200 }, options));
+    await until(
+      () => p.inspectChild("StallsAfterCut", r.runId),
+      (seen) => seen !== null
+    );
+    await abortAllDurableObjects();
+    p = await getAgentByName(testEnv.StallParent, name);
+    return { p, r, task };
+  }
+
+  it("is stopped after stalledRunMs without a sign of life and run again: one notice, completed", async () => {
+    const { p, r, task } = await startAndStall(uniqueName("stalled"));
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      30_000
+    );
+    await p.makeJobsDue();
+    await sleep(1500);
+    expect(await noticesOf(p)).toEqual([
+      expect.objectContaining({ taskId: r.taskId, status: "completed" })
+    ]);
+    expect(got[0]?.text).toContain(`RESULT for ${task}`);
+    expect(await taskOf(p, r.taskId)).toMatchObject({
+      status: "completed",
+      attempts: 2,
+      error: null
+    });
+    // The work was done once, by the second attempt's child.
+    expect((await p.childStats(task)).calls).toBe(1);
+    // The stalled run was stopped at its child, so a late wake-up cannot act.
+    const old = (await p.inspectChild("StallsAfterCut", r.runId)) as { status: string } | null;
+    expect(old?.status).toBe("aborted");
+    const heard = (await p.events()) as { type: string; payload: unknown }[];
+    const reruns = heard.filter((e) => e.type === "background:rerun");
+    expect(reruns).toEqual([
+      expect.objectContaining({
+        payload: expect.objectContaining({ taskId: r.taskId, attempt: 2 })
+      })
+    ]);
+    expect(JSON.stringify(reruns[0]?.payload)).toMatch(/stalled: no sign of life/);
+  }, 45_000);
+
+  it("is left alone while its progress moves, and run again once it stops moving", async () => {
+    const { p, r } = await startAndStall(uniqueName("lively"));
+    await p.setLively(r.runId, true);
+    // Three times the stall window, looked at every second: never quiet for long.
+    await sleep(9000);
+    expect(await taskOf(p, r.taskId)).toMatchObject({ status: "running", attempts: 1 });
+    expect(await noticesOf(p)).toEqual([]);
+    await p.setLively(r.runId, false);
+    await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      20_000
+    );
+    expect(await taskOf(p, r.taskId)).toMatchObject({ status: "completed", attempts: 2 });
+  }, 45_000);
+
+  it('with rerun "never" the task fails, saying the run stalled, and the child is stopped', async () => {
+    const { p, r, task } = await startAndStall(uniqueName("stall-never"), { rerun: "never" });
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0,
+      30_000
+    );
+    await p.makeJobsDue();
+    await sleep(1500);
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["failed"]);
+    expect(got[0]?.text).toMatch(/stalled/);
+    const after = await taskOf(p, r.taskId);
+    expect(after).toMatchObject({ status: "failed", attempts: 1 });
+    expect(after?.error).toMatch(/stalled: no sign of life .* \(not run again: reruns are off/);
+    expect((await p.childStats(task)).calls).toBe(0);
+    const old = (await p.inspectChild("StallsAfterCut", r.runId)) as { status: string } | null;
+    expect(old?.status).toBe("aborted");
+  }, 45_000);
+});
+
 describe("an inspection that throws is not a null", () => {
   it("a parent that gives up after one null keeps a run whose inspections throw", async () => {
     const p = await getAgentByName(testEnv.StrictParent, uniqueName("flaky"));

@@ -219,7 +219,7 @@ export class TaskLedger {
     return this.#sql.transaction(() => {
       const moved = this.#sql.write(
         `UPDATE bg_tasks SET run_id = ?, attempts = attempts + 1, attempt_started_at = ?,
-           confirmed = 0, null_streak = 0, progress_json = NULL
+           confirmed = 0, null_streak = 0, quiet_since = NULL, progress_json = NULL
          WHERE id = ? AND run_id = ? AND status = 'running' AND stop_reason IS NULL`,
         runId,
         now,
@@ -296,7 +296,7 @@ export class TaskLedger {
   recordInspection(
     row: Pick<TaskRow, "id" | "run_id">,
     now: number,
-    seen: { progressJson: string | null } | null
+    seen: { progressJson: string | null; quietSince: number | null } | null
   ): void {
     if (seen === null) {
       this.#sql.write(
@@ -310,10 +310,21 @@ export class TaskLedger {
     }
     this.#sql.write(
       `UPDATE bg_tasks SET null_streak = 0, confirmed = 1, inspections = inspections + 1,
-         last_inspected_at = ?, progress_json = COALESCE(?, progress_json)
+         last_inspected_at = ?, progress_json = COALESCE(?, progress_json), quiet_since = ?
        WHERE id = ? AND run_id = ?`,
       now,
       seen.progressJson,
+      seen.quietSince,
+      row.id,
+      row.run_id
+    );
+  }
+
+  /** The run's fast path ended before the run did: from now, it must show signs of life. */
+  quietFrom(row: Pick<TaskRow, "id" | "run_id">, now: number): void {
+    this.#sql.write(
+      "UPDATE bg_tasks SET quiet_since = ? WHERE id = ? AND run_id = ? AND status = 'running'",
+      now,
       row.id,
       row.run_id
     );
@@ -323,7 +334,7 @@ export class TaskLedger {
   recordProgress(runId: string, progressJson: string): string | null {
     return (
       this.#sql.rows<{ id: string }>(
-        `UPDATE bg_tasks SET progress_json = ?, confirmed = 1, null_streak = 0
+        `UPDATE bg_tasks SET progress_json = ?, confirmed = 1, null_streak = 0, quiet_since = NULL
          WHERE run_id = ? AND status = 'running' RETURNING id`,
         progressJson,
         runId

@@ -27,6 +27,30 @@ type Scale = {
   duplicated: number;
   lost: number;
 };
+type Burst = Record<
+  string,
+  {
+    n: number;
+    dispatchMs: number;
+    dispatchInsideMs: number;
+    waiting: number;
+    allInMs: number;
+    delivered: number;
+    duplicated: number;
+    turns: number;
+  }
+>;
+type Parents = {
+  parents: number;
+  perParent: number;
+  mode: string;
+  restart: boolean;
+  dispatchMs: number;
+  allInMs: number;
+  perTaskMs: number;
+  delivered: number;
+  duplicated: number;
+};
 type Idle = Record<string, { windowMs: number; wakeups: number; perHour: number; jobs: number }>;
 type Results = {
   overlap?: Overlap[];
@@ -34,6 +58,8 @@ type Results = {
   warm?: Record<string, Stat>;
   restart?: Restart;
   scale?: Scale[];
+  burst?: Burst;
+  parents?: Parents[];
   idle?: Idle;
 };
 
@@ -264,8 +290,90 @@ function render(r: Results, startedAt: Date, seconds: number): string {
       )
     );
   }
+  if (r.burst) {
+    const b = r.burst;
+    out.push(
+      "",
+      "## 6. Burst: N dispatched in one call, then every child ending at once",
+      "",
+      "One call from the test starts N tasks (ours: one `startMany`; the SDK: its detached `runAgentTool` once per task, inside the parent). Every child then waits at a gate until all N wait; the gate opens, and all N children end together. All in = from the gate opening to the last notice accepted; turns = submissions into the parent's chat (each one model turn).",
+      ""
+    );
+    out.push(
+      table(
+        [
+          "mode",
+          "N",
+          "dispatch (from the caller)",
+          "inside the parent",
+          "all notices in",
+          "delivered",
+          "duplicated",
+          "turns"
+        ],
+        Object.entries(b).map(([m, d]) => [
+          m,
+          d.n,
+          ms(d.dispatchMs),
+          ms(d.dispatchInsideMs),
+          ms(d.allInMs),
+          d.delivered,
+          d.duplicated,
+          d.turns
+        ])
+      )
+    );
+    if (b.ours && b.native) {
+      out.push(
+        "",
+        `Ours / the SDK: dispatch ${ratio(b.ours.dispatchMs, b.native.dispatchMs)}, all notices in ${ratio(b.ours.allInMs, b.native.allInMs)}.`
+      );
+    }
+  }
+  if (r.parents) {
+    out.push(
+      "",
+      "## 7. Many parents",
+      "",
+      "P parents each start M tasks in one call, all parents at once; children answer in 1 s. With a restart, every object is restarted (`abortAllDurableObjects`) 300 ms after the dispatch returned. All in = from the dispatch to the last notice accepted; per task = all in / (P × M). Growth = per task at the largest P over per task at the smallest, in the same mode and restart (at or below 1: cost per task does not grow with the number of parents).",
+      ""
+    );
+    const base = (row: Parents) =>
+      r.parents?.find(
+        (x) =>
+          x.mode === row.mode &&
+          x.restart === row.restart &&
+          x.parents === Math.min(...(r.parents ?? []).map((y) => y.parents))
+      );
+    out.push(
+      table(
+        [
+          "P × M",
+          "mode",
+          "restart",
+          "dispatch all",
+          "all notices in",
+          "per task",
+          "growth",
+          "delivered",
+          "duplicated"
+        ],
+        r.parents.map((row) => [
+          `${row.parents} × ${row.perParent}`,
+          row.mode,
+          row.restart ? "yes" : "no",
+          ms(row.dispatchMs),
+          ms(row.allInMs),
+          `${row.perTaskMs.toFixed(1)} ms`,
+          ratio(row.perTaskMs, base(row)?.perTaskMs ?? Number.NaN),
+          row.delivered,
+          row.duplicated
+        ])
+      )
+    );
+  }
   if (r.idle) {
-    out.push("", "## 6. Idle", "", "After the last notice, with nothing outstanding.", "");
+    out.push("", "## 8. Idle", "", "After the last notice, with nothing outstanding.", "");
     out.push(
       table(
         ["mode", "window", "wake-ups", "per hour", "jobs left armed"],

@@ -4,7 +4,9 @@
 // Notices that start a model turn go out in groups: when several are ready
 // while the chat is busy (a turn running, or our last group's turn not yet
 // begun), they wait and then go together, so the model takes one turn over
-// them. Each notice keeps its own message and stamp. A group is fixed in the
+// them; a full group (`maxNoticesPerTurn`) goes at once, queued behind the
+// busy turn, as waiting could not make it bigger. Each notice keeps its own
+// message and stamp. A group is fixed in the
 // ledger before it is sent and resent as it was, under its own key, so a
 // crash or a failed attempt never splits, merges or repeats a notice.
 
@@ -90,8 +92,18 @@ export class Delivery {
       SINGLES_PER_PASS
     );
     const work = singles.map((row) => this.#deliverOne(row));
-    if (chatFree && ledger.notices.hasOwedTurn(now)) work.push(this.#deliverGroup());
+    if (chatFree ? ledger.notices.hasOwedTurn(now) : this.#fullGroupOwed(now)) {
+      work.push(this.#deliverGroup());
+    }
     await Promise.all(work);
+  }
+
+  /** A whole group's worth of turn notices is free, and nothing else is being submitted. */
+  #fullGroupOwed(now: number): boolean {
+    const { ledger, host, options } = this.#c;
+    if (host.chat === null || this.#groupInFlight) return false;
+    const max = options.maxNoticesPerTurn;
+    return ledger.notices.countOwedTurn(now, max) >= max;
   }
 
   /** A callback or a next-turn notice, alone. */
@@ -138,6 +150,7 @@ export class Delivery {
     const { ledger, options, instanceId, host } = this.#c;
     if (this.#groupInFlight || !host.chat) return;
     this.#groupInFlight = true;
+    let full = false;
     try {
       const claimed = ledger.notices.claimGroup(
         Date.now(),
@@ -170,12 +183,15 @@ export class Delivery {
         }
         ledger.notices.markDelivered(target, Date.now(), submissionId);
         this.#delivered(claimed.members);
+        full = claimed.members.length >= options.maxNoticesPerTurn;
       } catch (error) {
         this.#failed(target, claimed.members, attempt, error);
       }
     } finally {
       this.#groupInFlight = false;
     }
+    // A burst may have filled another group meanwhile.
+    if (full && this.#fullGroupOwed(Date.now())) await this.#deliverGroup();
     await this.#afterDelivery();
   }
 

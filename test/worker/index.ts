@@ -36,6 +36,7 @@ export type Env = {
   DeliveryParent: DurableObjectNamespace<DeliveryParent>;
   RerunParent: DurableObjectNamespace<RerunParent>;
   StallParent: DurableObjectNamespace<StallParent>;
+  GroupParent: DurableObjectNamespace<GroupParent>;
   RetentionParent: DurableObjectNamespace<RetentionParent>;
   WindowParent: DurableObjectNamespace<WindowParent>;
   BusyAlarmParent: DurableObjectNamespace<BusyAlarmParent>;
@@ -65,7 +66,18 @@ export type ChildInput = {
   startDelayMs?: number;
   /** SlowStarter only: its start never answers the parent (the child still runs). */
   hangAfterStart?: boolean;
+  /** Wait at this gate (see `openGate`) before answering, so many children end together. */
+  gate?: string;
 };
+
+// Gates children wait at, per isolate: how many wait, and whether it opened.
+const gates = new Map<string, { waiting: number; open: boolean }>();
+
+function gate(name: string): { waiting: number; open: boolean } {
+  const found = gates.get(name) ?? { waiting: 0, open: false };
+  gates.set(name, found);
+  return found;
+}
 
 // Model calls per child task, per isolate. Read through a parent's RPC.
 const childCalls = new Map<string, { calls: number; startedAt: number[]; endedAt: number[] }>();
@@ -103,6 +115,16 @@ export class Worker extends Think<Env> {
           await this.reportProgress(progress);
           return "reported";
         }
+      }),
+      wait_gate: tool({
+        description: "Wait until the gate opens.",
+        inputSchema: z.object({ gate: z.string() }),
+        execute: async ({ gate: name }) => {
+          const g = gate(name);
+          g.waiting++;
+          while (!g.open) await new Promise((resolve) => setTimeout(resolve, 20));
+          return "open";
+        }
       })
     };
   }
@@ -115,6 +137,9 @@ export class Worker extends Think<Env> {
         return {
           toolCalls: [{ toolName: "report_progress", input: { fraction: 0.5, message: progress } }]
         };
+      }
+      if (input.gate !== undefined && stepsSinceUser === 0) {
+        return { toolCalls: [{ toolName: "wait_gate", input: { gate: input.gate } }] };
       }
       const stats = childCalls.get(input.task) ?? { calls: 0, startedAt: [], endedAt: [] };
       stats.calls++;
@@ -916,6 +941,46 @@ export class BenchParent extends BackgroundThink<Env> {
     });
   }
 
+  /**
+   * Start many child runs in one call, inside the parent: ours through one
+   * `startMany`, the SDK's one detached `runAgentTool` after another.
+   */
+  async dispatchMany(
+    mode: "ours" | "native",
+    inputs: ChildInput[]
+  ): Promise<{ keyPrefixes: string[]; ms: number }> {
+    const t0 = Date.now();
+    if (mode === "ours") {
+      const started = await this.background.startMany(
+        inputs.map((input) => ({ agent: Worker, input }))
+      );
+      return { keyPrefixes: started.map((r) => `bg:${r.taskId}:`), ms: Date.now() - t0 };
+    }
+    const keyPrefixes: string[] = [];
+    for (const input of inputs) keyPrefixes.push((await this.dispatch("native", input)).keyPrefix);
+    return { keyPrefixes, ms: Date.now() - t0 };
+  }
+
+  /** How many children wait at `name`. */
+  gateWaiting(name: string): number {
+    return gate(name).waiting;
+  }
+
+  /** Let every child waiting at `name` answer; returns when it opened. */
+  openGate(name: string): number {
+    gate(name).open = true;
+    return Date.now();
+  }
+
+  /** Submissions accepted into this parent's chat (each one model turn). */
+  async submissionCount(): Promise<number> {
+    await this.listSubmissions({ limit: 1 }); // makes sure the table exists
+    return (
+      this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM cf_think_submissions
+        WHERE idempotency_key IS NOT NULL`[0]?.n ?? 0
+    );
+  }
+
   async childEnd(runId: string): Promise<number | null> {
     if (!this.dynamicAgents.has(Worker, runId)) return null;
     const stub = await this.dynamicAgents.get(Worker, runId);
@@ -1227,6 +1292,15 @@ export class StallParent extends TestParent {
     pollMinMs: 1000,
     pollMaxMs: 1000,
     stalledRunMs: 3000
+  };
+}
+
+/** Groups of three notices at most, for the tests of full groups. */
+export class GroupParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 2000,
+    maxNoticesPerTurn: 3
   };
 }
 

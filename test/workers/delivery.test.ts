@@ -170,4 +170,43 @@ describe("notices ready together while the model is busy", () => {
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^bg:group:/);
   });
+
+  it("a full group goes at once, queued behind the busy turn; the rest waits for its end", async () => {
+    const p = await getAgentByName(testEnv.GroupParent, uniqueName("full"));
+    let turnEnded = false;
+    const turn = p.userTurn("SLOW:5000").then(() => {
+      turnEnded = true;
+    });
+    await sleep(200);
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      ids.push(
+        started(await p.startTask("Worker", { task: uniqueName(`f${i}`), delayMs: 100 + 30 * i }))
+          .taskId
+      );
+    }
+    // Groups of three (maxNoticesPerTurn): two are full while the turn still runs.
+    const early = await until(
+      () => p.submissions(),
+      (s) => s.length >= 2,
+      4000
+    );
+    expect(turnEnded).toBe(false);
+    expect(early).toHaveLength(2);
+    await sleep(300);
+    expect(turnEnded).toBe(false);
+    expect(await p.submissions()).toHaveLength(2);
+    await turn;
+    await until(
+      () => noticesOf(p),
+      (n) => n.length >= 7,
+      20_000
+    );
+    await sleep(1500);
+    const notices = await noticesOf(p);
+    expect(notices.map((n) => n.taskId).sort()).toEqual([...ids].sort());
+    // Three groups (3 + 3 + 1) and the user's turn: four model turns.
+    expect(await p.submissions()).toHaveLength(3);
+    expect(await p.modelLog()).toHaveLength(4);
+  });
 });

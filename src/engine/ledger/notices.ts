@@ -108,6 +108,16 @@ export class NoticeLedger {
     );
   }
 
+  /** Notices that start a turn free to go now, counted up to `limit`. */
+  countOwedTurn(now: number, limit: number): number {
+    return this.#sql.count(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM bg_notices
+       WHERE policy IN ('react', 'digest') AND ${FREE} LIMIT ?)`,
+      now,
+      limit
+    );
+  }
+
   /** Notices still owed (held, backing off or free); failed ones are not. */
   countOwed(): number {
     return this.#sql.count(

@@ -35,6 +35,7 @@ type Burst = Record<
     dispatchInsideMs: number;
     waiting: number;
     allInMs: number;
+    childrenEndedMs: number;
     delivered: number;
     duplicated: number;
     turns: number;
@@ -296,7 +297,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
       "",
       "## 6. Burst: N dispatched in one call, then every child ending at once",
       "",
-      "One call from the test starts N tasks (ours: one `startMany`; the SDK: its detached `runAgentTool` once per task, inside the parent). Every child then waits at a gate until all N wait; the gate opens, and all N children end together. All in = from the gate opening to the last notice accepted; turns = submissions into the parent's chat (each one model turn).",
+      "One call from the test starts N tasks (ours: one `startMany`; the SDK: its detached `runAgentTool` once per task, inside the parent). Every child then waits at a gate until all N wait; the gate opens, and all N children end together. Last child ended = from the gate opening to the last child's end, as the SDK recorded it; all in = from the gate opening to the last notice accepted; turns = submissions into the parent's chat (each one model turn).",
       ""
     );
     out.push(
@@ -306,6 +307,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           "N",
           "dispatch (from the caller)",
           "inside the parent",
+          "last child ended",
           "all notices in",
           "delivered",
           "duplicated",
@@ -316,6 +318,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           d.n,
           ms(d.dispatchMs),
           ms(d.dispatchInsideMs),
+          ms(d.childrenEndedMs),
           ms(d.allInMs),
           d.delivered,
           d.duplicated,

@@ -5,8 +5,8 @@
 // while the chat is busy (a turn running, or our last group's turn not yet
 // begun), they wait and then go together, so the model takes one turn over
 // them; a full group (`maxNoticesPerTurn`) goes at once, queued behind the
-// busy turn, as waiting could not make it bigger. Each notice keeps its own
-// message and stamp. A group is fixed in the
+// busy turn, as waiting could not make it bigger, and the rest of such a
+// burst goes when it pauses. Each notice keeps its own message and stamp. A group is fixed in the
 // ledger before it is sent and resent as it was, under its own key, so a
 // crash or a failed attempt never splits, merges or repeats a notice.
 
@@ -22,6 +22,8 @@ import { type NoticeRow, toBatch, toTask } from "./rows";
 
 /** The longest the chat counts as busy on our word alone (a turn we never saw end). */
 const HOLD_CAP_MS = 30_000;
+/** How long a burst must pause before its tail (a group not yet full) goes. */
+const BURST_PAUSE_MS = 250;
 /** Notices delivered one by one (callbacks, next-turn) per pass. */
 const SINGLES_PER_PASS = 50;
 
@@ -34,6 +36,13 @@ export class Delivery {
   /** Turns that already ended, so a late `awaiting` never waits for one. */
   readonly #ended = new Set<string>();
   #groupInFlight = false;
+  /**
+   * A burst is under way: a full group went out behind the busy turn. Its
+   * tail then goes when the burst pauses, not when every turn queued ahead
+   * has run: the model would reach it no sooner, and the notices are in.
+   */
+  #burst = false;
+  #tail: ReturnType<typeof setTimeout> | undefined;
 
   constructor(context: EngineContext, afterDelivery: () => Promise<void>) {
     this.#c = context;
@@ -92,10 +101,28 @@ export class Delivery {
       SINGLES_PER_PASS
     );
     const work = singles.map((row) => this.#deliverOne(row));
+    if (chatFree) this.#burst = false;
     if (chatFree ? ledger.notices.hasOwedTurn(now) : this.#fullGroupOwed(now)) {
       work.push(this.#deliverGroup());
+    } else if (this.#burst) {
+      this.#tailSoon();
     }
     await Promise.all(work);
+  }
+
+  /** The burst's tail goes once no notice has come for a moment (each new one restarts the wait). */
+  #tailSoon(): void {
+    if (this.#tail !== undefined) clearTimeout(this.#tail);
+    this.#tail = setTimeout(() => {
+      this.#tail = undefined;
+      this.#sendTail().catch((error: unknown) => logError("delivering held notices failed", error));
+    }, BURST_PAUSE_MS);
+  }
+
+  async #sendTail(): Promise<void> {
+    if (!this.#busy || !this.#burst) return this.flush();
+    if (this.#groupInFlight) return this.#tailSoon();
+    if (this.#c.ledger.notices.hasOwedTurn(Date.now())) await this.#deliverGroup();
   }
 
   /** A whole group's worth of turn notices is free, and nothing else is being submitted. */
@@ -184,6 +211,7 @@ export class Delivery {
         ledger.notices.markDelivered(target, Date.now(), submissionId);
         this.#delivered(claimed.members);
         full = claimed.members.length >= options.maxNoticesPerTurn;
+        if (full) this.#burst = true;
       } catch (error) {
         this.#failed(target, claimed.members, attempt, error);
       }

@@ -68,15 +68,31 @@ function signer(secret: string): Promise<CryptoKey> {
  * (every retry sends the same id), and an HMAC under the instance's secret, so
  * it cannot be derived from the task id a user can see.
  */
-export async function noticeMessageId(
-  secret: string,
-  taskId: string,
-  slot: NoticeSlot
-): Promise<string> {
+export function noticeMessageId(secret: string, taskId: string, slot: NoticeSlot): Promise<string> {
+  const key = `${secret}:${taskId}:${slot}`;
+  let id = messageIds.get(key);
+  if (!id) {
+    id = signedId(secret, `${taskId}:${slot}`);
+    messageIds.set(key, id);
+    id.catch(() => messageIds.delete(key));
+    const oldest = messageIds.keys().next().value;
+    if (messageIds.size > MAX_MESSAGE_IDS && oldest !== undefined) messageIds.delete(oldest);
+  }
+  return id;
+}
+
+/**
+ * Ids signed ahead (a task's result notice, when it starts) or already used:
+ * the signature is an asynchronous call, kept off a notice's way out.
+ */
+const messageIds = new Map<string, Promise<string>>();
+const MAX_MESSAGE_IDS = 5000;
+
+async function signedId(secret: string, text: string): Promise<string> {
   const mac = await crypto.subtle.sign(
     "HMAC",
     await signer(secret),
-    new TextEncoder().encode(`${taskId}:${slot}`)
+    new TextEncoder().encode(text)
   );
   return `bg-${hex(new Uint8Array(mac).slice(0, 16))}`;
 }

@@ -14,7 +14,7 @@ import {
   UnknownTaskError
 } from "./errors";
 import type { EngineContext } from "./host";
-import { newBatchId, newRunId, newTaskId } from "./keys";
+import { newBatchId, newRunId, newTaskId, noticeMessageId } from "./keys";
 import type { NewTask } from "./ledger";
 import { afterOf } from "./rows";
 import type {
@@ -191,9 +191,12 @@ export class Starter {
         ledger.tasks.insert(p.task);
       }
     });
+    const secret = ledger.messageSecret();
     for (const p of fresh) {
       this.#dispatcher.remember(p.Child);
       this.#c.changed(p.task.id);
+      // Signed now, so the result's notice does not wait for it.
+      noticeMessageId(secret, p.task.id, "result").catch(() => undefined);
       if (p.task.status === "running") {
         this.#dispatcher.attach(
           {

@@ -26,7 +26,7 @@ const SIZES = FULL
       restartReps: 3,
       restartWaitMs: 25_000,
       scale: [10, 100, 500],
-      burst: 500,
+      burst: 5,
       parents: [5, 20],
       perParent: 50,
       idleMs: 30_000
@@ -51,6 +51,7 @@ type Burst = {
   dispatchInsideMs: number;
   waiting: number;
   allInMs: number;
+  childrenEndedMs: number;
   delivered: number;
   duplicated: number;
   turns: number;
@@ -255,6 +256,7 @@ describe("benchmarks", () => {
         dispatchInsideMs: ms,
         waiting,
         allInMs: Math.max(...notices.map((x) => x.createdAt)) - opened,
+        childrenEndedMs: ((await parent.lastChildEnd()) ?? Number.NaN) - opened,
         delivered: perTask.filter((k) => k >= 1).length,
         duplicated: perTask.reduce((sum, k) => sum + Math.max(0, k - 1), 0),
         turns: (await parent.submissionCount()) - before

@@ -972,6 +972,14 @@ export class BenchParent extends BackgroundThink<Env> {
     return Date.now();
   }
 
+  /** When the last child run ended, as the SDK recorded it (both modes run through it). */
+  lastChildEnd(): number | null {
+    return (
+      this.sql<{ t: number | null }>`SELECT MAX(completed_at) AS t FROM cf_agent_tool_runs`[0]?.t ??
+      null
+    );
+  }
+
   /** Submissions accepted into this parent's chat (each one model turn). */
   async submissionCount(): Promise<number> {
     await this.listSubmissions({ limit: 1 }); // makes sure the table exists

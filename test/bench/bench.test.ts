@@ -26,7 +26,7 @@ const SIZES = FULL
       restartReps: 3,
       restartWaitMs: 25_000,
       scale: [10, 100, 500],
-      burst: 5,
+      burst: 500,
       parents: [5, 20],
       perParent: 50,
       idleMs: 30_000

@@ -16,7 +16,7 @@ import { Promoter } from "./promote";
 import { Reads } from "./reads";
 import { Retention } from "./retention";
 import { ensureSchema } from "./schema";
-import { type FinishedRun, Settlement } from "./settle";
+import { Settlement } from "./settle";
 import { Starter } from "./start";
 import type {
   BackgroundBatch,
@@ -254,14 +254,10 @@ export class BackgroundEngine implements BackgroundTasks {
    * The SDK finished a run (live, or in its own start-up recovery): a durable
    * second source, and, for a live run, when its child really ended.
    */
-  async sdkFinished(
-    runId: string,
-    result: FinishedRun,
-    completedAt: number | undefined
-  ): Promise<void> {
+  async sdkFinished(runId: string, status: string, completedAt: number | undefined): Promise<void> {
     // "interrupted" is the SDK giving up waiting, not an outcome of the child.
-    if (result.status === "interrupted") return;
-    await this.#settlement.sdkFinished(runId, result, completedAt);
+    if (status === "interrupted") return;
+    await this.#settlement.sdkFinished(runId, completedAt);
   }
 
   /** A child reported progress: keep it, and tell listeners. */

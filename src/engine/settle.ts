@@ -23,14 +23,6 @@ import {
 } from "./transitions";
 import type { CancelResult } from "./types";
 
-/** What the SDK's finish hook says of a run: its status, and for a completed run its result. */
-export type FinishedRun = {
-  status: string;
-  summary?: string;
-  output?: unknown;
-  error?: string;
-};
-
 /** What settlement asks of the engine around it. */
 export type SettlementPorts = {
   /** Keep the backbone armed (`reset` pulls its next tick in). */
@@ -110,27 +102,13 @@ export class Settlement {
   }
 
   /**
-   * The SDK finished a run. A live run's completed result is the child's
-   * own, and is settled here, before the SDK's call returns it (the fast
-   * path then finds the task ended); for anything else a live fast path
-   * settles it (this only notes when its child ended). A run no fast path
-   * follows here (the SDK's own start-up recovery) is confirmed with the child.
+   * The SDK finished a run. A live fast path settles it (this only notes when
+   * its child ended): settling here would run delivery inside the SDK's own
+   * finish, which must never wait on a chat. One no fast path follows here
+   * (the SDK's own start-up recovery) is confirmed with the child.
    */
-  async sdkFinished(
-    runId: string,
-    result: FinishedRun,
-    completedAt: number | undefined
-  ): Promise<void> {
+  async sdkFinished(runId: string, completedAt: number | undefined): Promise<void> {
     if (this.#dispatcher.isLive(runId)) {
-      // A completed result carries its output (the key is there even when empty).
-      if (result.status === "completed" && "output" in result) {
-        const row = this.#c.ledger.tasks.byRun(runId);
-        const reported = outcomeOf(result);
-        if (row && OPEN.has(row.status) && reported) {
-          await this.applyOutcome(row, reported, completedAt);
-        }
-        return;
-      }
       if (completedAt !== undefined) this.#childEnds.set(runId, completedAt);
       return;
     }

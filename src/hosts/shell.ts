@@ -215,7 +215,7 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null): Back
       return result;
     };
     around(hooks, "onAgentToolFinish", (run, result) =>
-      engine.sdkFinished(run.runId, result, run.completedAt)
+      engine.sdkFinished(run.runId, result.status, run.completedAt)
     );
     around(hooks, "onProgress", (run, progress) => engine.progress(run.runId, progress));
     chat?.install?.(host, ctx);

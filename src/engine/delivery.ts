@@ -6,9 +6,10 @@
 // begun), they wait and then go together, so the model takes one turn over
 // them; a full group (`maxNoticesPerTurn`) goes at once, queued behind the
 // busy turn, as waiting could not make it bigger, and the rest of such a
-// burst goes when it pauses. Each notice keeps its own message and stamp. A group is fixed in the
-// ledger before it is sent and resent as it was, under its own key, so a
-// crash or a failed attempt never splits, merges or repeats a notice.
+// burst goes when it pauses. Each notice keeps its own message and stamp. A
+// group is fixed in the ledger before it is sent and resent as it was, under
+// its own key, so a crash or a failed attempt never splits, merges or
+// repeats a notice.
 
 import type { UIMessage } from "ai";
 import { type NoticeFacts, stampNotice } from "../wire/notice";

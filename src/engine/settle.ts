@@ -156,7 +156,12 @@ export class Settlement {
       await this.giveUp(row, "budget");
       return;
     }
-    if (quietSince !== null && now - quietSince >= options.stalledRunMs) {
+    // A task being stopped is the stop's to settle.
+    if (
+      quietSince !== null &&
+      row.stop_reason === null &&
+      now - quietSince >= options.stalledRunMs
+    ) {
       // The child calls the run running but shows no sign of it (a recovery
       // of its own that never ends leaves it so): cut short, as by a restart.
       const seconds = Math.round((now - quietSince) / 1000);

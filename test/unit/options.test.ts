@@ -23,6 +23,7 @@ describe("options", () => {
     [{ budgetMs: Number.NaN }, "budgetMs"],
     [{ nullTolerance: Number.POSITIVE_INFINITY }, "nullTolerance"],
     [{ pollMinMs: 10 }, "pollMinMs"],
+    [{ stalledRunMs: 500 }, "stalledRunMs"],
     [{ pollMinMs: 5000, pollMaxMs: 2000 }, "pollMaxMs"],
     [{ source: "" }, "source"],
     [{ noSuchOption: 1 }, "noSuchOption"]
@@ -30,5 +31,11 @@ describe("options", () => {
     const attempt = () => resolveOptions(input as never);
     expect(attempt).toThrow(InvalidOptionError);
     expect(attempt).toThrow(`"${option}"`);
+  });
+
+  it("takes stalledRunMs within its bounds, and refuses one under a second, saying so", () => {
+    expect(resolveOptions({ stalledRunMs: 20_000 }).stalledRunMs).toBe(20_000);
+    expect(resolveOptions({}).stalledRunMs).toBe(300_000);
+    expect(() => resolveOptions({ stalledRunMs: 500 })).toThrow(/"stalledRunMs".*between 1000/);
   });
 });

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Burst as BurstRun, ParentsRow } from "../test/bench/report.ts";
 import { root, runTagged, writeBetweenMarkers } from "./lib.ts";
 
 type Stat = { p50: number; p95: number; n: number };
@@ -27,31 +28,8 @@ type Scale = {
   duplicated: number;
   lost: number;
 };
-type Burst = Record<
-  string,
-  {
-    n: number;
-    dispatchMs: number;
-    dispatchInsideMs: number;
-    waiting: number;
-    allInMs: number;
-    childrenEndedMs: number;
-    delivered: number;
-    duplicated: number;
-    turns: number;
-  }
->;
-type Parents = {
-  parents: number;
-  perParent: number;
-  mode: string;
-  restart: boolean;
-  dispatchMs: number;
-  allInMs: number;
-  perTaskMs: number;
-  delivered: number;
-  duplicated: number;
-};
+type Burst = Record<string, BurstRun>;
+type Parents = ParentsRow;
 type Idle = Record<string, { windowMs: number; wakeups: number; perHour: number; jobs: number }>;
 type Results = {
   overlap?: Overlap[];

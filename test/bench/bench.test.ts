@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
 import type { BenchNotice, Env } from "../worker/index";
+import type { Burst, ParentsRow } from "./report";
 
 const testEnv = env as unknown as Env & { BENCH_MODE?: string };
 const FULL = testEnv.BENCH_MODE === "full";
@@ -44,29 +45,6 @@ const SIZES = FULL
       perParent: 3,
       idleMs: 3000
     };
-
-type Burst = {
-  n: number;
-  dispatchMs: number;
-  dispatchInsideMs: number;
-  waiting: number;
-  allInMs: number;
-  childrenEndedMs: number;
-  delivered: number;
-  duplicated: number;
-  turns: number;
-};
-type ParentsRow = {
-  parents: number;
-  perParent: number;
-  mode: string;
-  restart: boolean;
-  dispatchMs: number;
-  allInMs: number;
-  perTaskMs: number;
-  delivered: number;
-  duplicated: number;
-};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const modes = ["ours", "native"] as const;

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Burst as BurstRun, ParentsRow } from "../test/bench/report.ts";
+import type { Burst as BurstRun, ParentsRow, Warm } from "../test/bench/report.ts";
 import { root, runTagged, writeBetweenMarkers } from "./lib.ts";
 
 type Stat = { p50: number; p95: number; n: number };
@@ -34,7 +34,7 @@ type Idle = Record<string, { windowMs: number; wakeups: number; perHour: number;
 type Results = {
   overlap?: Overlap[];
   dispatch?: Record<string, Stat>;
-  warm?: Record<string, Stat>;
+  warm?: Record<string, Warm>;
   restart?: Restart;
   scale?: Scale[];
   burst?: Burst;
@@ -206,14 +206,24 @@ function render(r: Results, startedAt: Date, seconds: number): string {
       "",
       "## 3. Completion, warm",
       "",
-      "From the child's terminal state (its `completedAt`) to the notice accepted (the submission's `createdAt`).",
+      "From the child's terminal state (its `completedAt`) to the notice accepted (the submission's `createdAt`), and each step of it as stamped in the parent: the child's end until the SDK's finish hook runs there (the parent hears of the end; the same SDK code in both modes), from the hook to the call of `submitMessages` (the mode's own work), and from that call to the submission accepted (Think).",
       ""
     );
+    const spread = (s: { p50: number; p95: number }) => `${ms(s.p50)} / ${ms(s.p95)}`;
     out.push(
       table(
-        ["mode", "n", "p50", "p95"],
-        Object.entries(r.warm).map(([m, s]) => [m, s.n, ms(s.p50), ms(s.p95)])
-      )
+        ["mode", "n", "end → accepted", "end → hook", "hook → submit", "submit → accepted"],
+        Object.entries(r.warm).map(([m, w]) => [
+          m,
+          w.n,
+          spread(w),
+          spread(w.steps.heard),
+          spread(w.steps.own),
+          spread(w.steps.accepted)
+        ])
+      ),
+      "",
+      "Each cell is p50 / p95."
     );
   }
   if (r.restart) {
@@ -275,7 +285,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
       "",
       "## 6. Burst: N dispatched in one call, then every child ending at once",
       "",
-      "One call from the test starts N tasks (ours: one `startMany`; the SDK: its detached `runAgentTool` once per task, inside the parent). Every child then waits at a gate until all N wait; the gate opens, and all N children end together. Last child ended = from the gate opening to the last child's end, as the SDK recorded it; all in = from the gate opening to the last notice accepted; turns = submissions into the parent's chat (each one model turn).",
+      "One call from the test starts N tasks (ours: one `startMany`; the SDK: its detached `runAgentTool` once per task, inside the parent). Every child then waits at a gate until all N wait; the gate opens, and all N children end together. From the gate opening: last child ended = to the last child's end, as the SDK recorded it; parent heard = to the SDK's last finish hook in the parent (it has read the child's end); accepted = to the last notice's submission accepted (queued for a turn); in the chat = to the last notice's message entering the chat's history (its turn began); answered = to the end of the model's turn over it. Turns = submissions into the parent's chat (each one model turn).",
       ""
     );
     out.push(
@@ -286,7 +296,10 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           "dispatch (from the caller)",
           "inside the parent",
           "last child ended",
-          "all notices in",
+          "parent heard",
+          "accepted",
+          "in the chat",
+          "answered",
           "delivered",
           "duplicated",
           "turns"
@@ -297,7 +310,10 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           ms(d.dispatchMs),
           ms(d.dispatchInsideMs),
           ms(d.childrenEndedMs),
+          ms(d.heardMs),
           ms(d.allInMs),
+          ms(d.inChatMs),
+          ms(d.answeredMs),
           d.delivered,
           d.duplicated,
           d.turns
@@ -307,7 +323,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
     if (b.ours && b.native) {
       out.push(
         "",
-        `Ours / the SDK: dispatch ${ratio(b.ours.dispatchMs, b.native.dispatchMs)}, all notices in ${ratio(b.ours.allInMs, b.native.allInMs)}.`
+        `Ours / the SDK: dispatch ${ratio(b.ours.dispatchMs, b.native.dispatchMs)}; every notice accepted ${ratio(b.ours.allInMs, b.native.allInMs)}, in the chat ${ratio(b.ours.inChatMs, b.native.inChatMs)}, answered ${ratio(b.ours.answeredMs, b.native.answeredMs)}.`
       );
     }
   }
@@ -316,7 +332,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
       "",
       "## 7. Many parents",
       "",
-      "P parents each start M tasks in one call, all parents at once; children answer in 1 s. With a restart, every object is restarted (`abortAllDurableObjects`) 300 ms after the dispatch returned. All in = from the dispatch to the last notice accepted; per task = all in / (P × M). Growth = per task at the largest P over per task at the smallest, in the same mode and restart (at or below 1: cost per task does not grow with the number of parents).",
+      "P parents each start M tasks in one call, all parents at once; children answer in 1 s. With a restart, every object is restarted (`abortAllDurableObjects`) 300 ms after the dispatch returned. Children ended = from the dispatch to the last child's end, as the SDK recorded it; all in = from the dispatch to the last notice accepted; per task = all in / (P × M). Growth = per task at the largest P over per task at the smallest, in the same mode and restart (at or below 1: cost per task does not grow with the number of parents).",
       ""
     );
     const base = (row: Parents) =>
@@ -333,6 +349,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           "mode",
           "restart",
           "dispatch all",
+          "children ended",
           "all notices in",
           "per task",
           "growth",
@@ -344,6 +361,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           row.mode,
           row.restart ? "yes" : "no",
           ms(row.dispatchMs),
+          ms(row.childrenEndedMs),
           ms(row.allInMs),
           `${row.perTaskMs.toFixed(1)} ms`,
           ratio(row.perTaskMs, base(row)?.perTaskMs ?? Number.NaN),

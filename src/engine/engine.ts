@@ -254,10 +254,10 @@ export class BackgroundEngine implements BackgroundTasks {
    * The SDK finished a run (live, or in its own start-up recovery): a durable
    * second source, and, for a live run, when its child really ended.
    */
-  async sdkFinished(runId: string, status: string, completedAt: number | undefined): Promise<void> {
+  sdkFinished(runId: string, status: string, completedAt: number | undefined): void {
     // "interrupted" is the SDK giving up waiting, not an outcome of the child.
     if (status === "interrupted") return;
-    await this.#settlement.sdkFinished(runId, completedAt);
+    this.#settlement.sdkFinished(runId, completedAt);
   }
 
   /** A child reported progress: keep it, and tell listeners. */

@@ -7,7 +7,7 @@
 import type { Delivery } from "./delivery";
 import type { Dispatcher, Inspection, RunRef, RunSettlement } from "./dispatch";
 import { emit } from "./events";
-import { type EngineContext, errorText } from "./host";
+import { type EngineContext, errorText, logError } from "./host";
 import { newRunId } from "./keys";
 import type { SettleFields } from "./ledger";
 import type { TaskRow } from "./rows";
@@ -103,17 +103,26 @@ export class Settlement {
 
   /**
    * The SDK finished a run. A live fast path settles it (this only notes when
-   * its child ended): settling here would run delivery inside the SDK's own
-   * finish, which must never wait on a chat. One no fast path follows here
-   * (the SDK's own start-up recovery) is confirmed with the child.
+   * its child ended). One no fast path follows (the SDK's own start-up
+   * recovery) is confirmed with the child and settled after the hook returns:
+   * delivery never runs inside the SDK's own finish, which must not wait on a
+   * chat.
    */
-  async sdkFinished(runId: string, completedAt: number | undefined): Promise<void> {
+  sdkFinished(runId: string, completedAt: number | undefined): void {
     if (this.#dispatcher.isLive(runId)) {
       if (completedAt !== undefined) this.#childEnds.set(runId, completedAt);
       return;
     }
     const row = this.#c.ledger.tasks.byRun(runId);
     if (!row || !OPEN.has(row.status)) return;
+    this.#c.ctx.waitUntil(
+      this.#settleRecovered(row).catch((error: unknown) =>
+        logError("settling a run the SDK recovered failed", error)
+      )
+    );
+  }
+
+  async #settleRecovered(row: TaskRow): Promise<void> {
     const seen = await this.#dispatcher.inspect(row, true);
     if (seen.kind !== "seen") return;
     const outcome = outcomeOf(seen.run);

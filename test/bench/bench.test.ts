@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
 import type { BenchNotice, Env } from "../worker/index";
-import type { Burst, ParentsRow } from "./report";
+import type { Burst, ParentsRow, Warm, WarmRun } from "./report";
 
 const testEnv = env as unknown as Env & { BENCH_MODE?: string };
 const FULL = testEnv.BENCH_MODE === "full";
@@ -63,17 +63,20 @@ function bench(name: string) {
   return getAgentByName(testEnv.BenchParent, `${name}-${crypto.randomUUID()}`);
 }
 
+/** Every prefix's notice accepted (or, with `answered`, taken by the model), or the timeout. */
 async function waitAll(
   p: { notices(): Promise<BenchNotice[]> },
   prefixes: string[],
-  timeoutMs: number
+  timeoutMs: number,
+  answered = false
 ): Promise<BenchNotice[]> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const all = (await p.notices()) as BenchNotice[];
     const mine = all.filter((n) => prefixes.some((prefix) => n.key.startsWith(prefix)));
+    const done = answered ? mine.filter((n) => n.answeredAt !== null) : mine;
     const covered = new Set(
-      prefixes.filter((prefix) => mine.some((n) => n.key.startsWith(prefix)))
+      prefixes.filter((prefix) => done.some((n) => n.key.startsWith(prefix)))
     );
     if (covered.size === prefixes.length || Date.now() > end) return mine;
     await sleep(100);
@@ -125,10 +128,9 @@ describe("benchmarks", () => {
     report("dispatch", data);
   });
 
-  it("completion, warm: the child's end to the notice accepted", async () => {
-    const data: Record<string, { p50: number; p95: number; n: number }> = {};
+  it("completion, warm: the child's end to the notice accepted, step by step", async () => {
     const parents = { ours: await bench("warm-ours"), native: await bench("warm-native") };
-    const lat: Record<string, number[]> = { ours: [], native: [] };
+    const runs: Record<string, WarmRun[]> = { ours: [], native: [] };
     // The modes take turns, so a slow spell of the machine falls on both alike.
     for (let i = 0; i < SIZES.warm; i++) {
       for (const mode of i % 2 === 0 ? modes : [...modes].reverse()) {
@@ -139,14 +141,38 @@ describe("benchmarks", () => {
         });
         const notice = await parent.waitNotice(r.keyPrefix, 30_000);
         const end = await parent.childEnd(r.runId);
-        if (notice && end) lat[mode]?.push(notice.createdAt - end);
+        const { hook, submit } = await parent.steps(r.runId, r.keyPrefix);
+        if (notice && end !== null && hook !== null && submit !== null) {
+          runs[mode]?.push({ end, hook, submit, accepted: notice.createdAt });
+        }
       }
     }
+    const data: Record<string, Warm> = {};
     for (const mode of modes) {
-      const values = lat[mode] ?? [];
-      data[mode] = { p50: percentile(values, 50), p95: percentile(values, 95), n: values.length };
+      const list = runs[mode] ?? [];
+      const stat = (f: (r: WarmRun) => number) => {
+        const values = list.map(f);
+        return { p50: percentile(values, 50), p95: percentile(values, 95) };
+      };
+      data[mode] = {
+        n: list.length,
+        ...stat((r) => r.accepted - r.end),
+        steps: {
+          heard: stat((r) => r.hook - r.end),
+          own: stat((r) => r.submit - r.hook),
+          accepted: stat((r) => r.accepted - r.submit)
+        }
+      };
     }
-    expect(lat.ours).toHaveLength(SIZES.warm);
+    // Every run's steps were stamped, in order, in both modes.
+    for (const mode of modes) {
+      expect(runs[mode]).toHaveLength(SIZES.warm);
+      for (const r of runs[mode] ?? []) {
+        expect(r.end).toBeLessThanOrEqual(r.hook);
+        expect(r.hook).toBeLessThanOrEqual(r.submit);
+        expect(r.submit).toBeLessThanOrEqual(r.accepted);
+      }
+    }
     report("warm", data);
   });
 
@@ -224,7 +250,9 @@ describe("benchmarks", () => {
       const waiting = await parent.gateWaiting(gateName);
       const before = await parent.submissionCount();
       const opened = await parent.openGate(gateName);
-      const notices = await waitAll(parent, keyPrefixes, 300_000);
+      await waitAll(parent, keyPrefixes, 300_000);
+      // Accepted is not yet seen: wait until the model has taken every notice.
+      const notices = await waitAll(parent, keyPrefixes, 600_000, true);
       const perTask = keyPrefixes.map(
         (prefix) => notices.filter((x) => x.key.startsWith(prefix)).length
       );
@@ -234,7 +262,10 @@ describe("benchmarks", () => {
         dispatchInsideMs: ms,
         waiting,
         allInMs: Math.max(...notices.map((x) => x.createdAt)) - opened,
+        inChatMs: Math.max(...notices.map((x) => x.appliedAt ?? Number.NaN)) - opened,
+        answeredMs: Math.max(...notices.map((x) => x.answeredAt ?? Number.NaN)) - opened,
         childrenEndedMs: ((await parent.lastChildEnd()) ?? Number.NaN) - opened,
+        heardMs: ((await parent.lastHeard()) ?? Number.NaN) - opened,
         delivered: perTask.filter((k) => k >= 1).length,
         duplicated: perTask.reduce((sum, k) => sum + Math.max(0, k - 1), 0),
         turns: (await parent.submissionCount()) - before
@@ -284,7 +315,9 @@ describe("benchmarks", () => {
             0
           );
           const allInMs = Math.max(...notices.map((x) => x.createdAt)) - t0;
+          const ends = await Promise.all(parents.map((p) => p.lastChildEnd()));
           rows.push({
+            childrenEndedMs: Math.max(...ends.map((e) => e ?? Number.NaN)) - t0,
             parents: count,
             perParent: m,
             mode,

@@ -6,8 +6,15 @@ export type Burst = {
   dispatchMs: number;
   dispatchInsideMs: number;
   waiting: number;
+  /** From the gate opening to the last notice accepted (its submission queued). */
   allInMs: number;
+  /** …to the last notice's message in the chat's history (its turn began). */
+  inChatMs: number;
+  /** …to the end of the model's turn over the last notice. */
+  answeredMs: number;
   childrenEndedMs: number;
+  /** …to the parent's last finish hook: when it last heard of a child's end. */
+  heardMs: number;
   delivered: number;
   duplicated: number;
   turns: number;
@@ -18,8 +25,26 @@ export type ParentsRow = {
   mode: string;
   restart: boolean;
   dispatchMs: number;
+  /** From the dispatch to the last child's end, as the SDK recorded it. */
+  childrenEndedMs: number;
   allInMs: number;
   perTaskMs: number;
   delivered: number;
   duplicated: number;
+};
+
+/** One warm run's moments: the child's end, the parent's finish hook, the submission called and accepted. */
+export type WarmRun = { end: number; hook: number; submit: number; accepted: number };
+type Spread = { p50: number; p95: number };
+/** Warm completion in one mode: end to accepted, and each step of it. */
+export type Warm = Spread & {
+  n: number;
+  steps: {
+    /** The child's end to the SDK's finish hook in the parent: the SDK's share. */
+    heard: Spread;
+    /** The finish hook to the submission's call: the mode's own share. */
+    own: Spread;
+    /** The submission's call to its acceptance: Think's share. */
+    accepted: Spread;
+  };
 };

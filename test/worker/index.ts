@@ -835,8 +835,17 @@ type ToolCallScript = { toolName: string; input: unknown; toolCallId?: string };
 
 type BenchMode = "awaited" | "ours" | "native";
 
-/** A submission as the benchmarks read it: its key and when it was accepted. */
-export type BenchNotice = { key: string; createdAt: number };
+/**
+ * A notice as the benchmarks read it: its key, when its submission was
+ * accepted, when its message entered the chat's history, and when the model's
+ * turn over it ended (null until then).
+ */
+export type BenchNotice = {
+  key: string;
+  createdAt: number;
+  appliedAt: number | null;
+  answeredAt: number | null;
+};
 
 /**
  * The benchmarks' parent: the engine with its default cadence, and the SDK's
@@ -844,7 +853,10 @@ export type BenchNotice = { key: string; createdAt: number };
  * so every comparison is measured in one run. It counts its backbone ticks.
  */
 export class BenchParent extends BackgroundThink<Env> {
-  static override backgroundOptions: BackgroundOptions = { maxConcurrentTasks: 2000 };
+  static override backgroundOptions: BackgroundOptions = {
+    maxConcurrentTasks: 2000,
+    maxNoticesPerTurn: 200
+  };
 
   override getModel() {
     return scriptedModel("bench-parent", () => ({ text: "ok" }));
@@ -865,6 +877,45 @@ export class BenchParent extends BackgroundThink<Env> {
   ): Promise<void> {
     this.#count("native");
     await super._cfDetachedReconcileTick(payload);
+  }
+
+  /**
+   * The warm scenario's steps, stamped in the parent as each happens: the
+   * SDK's finish hook (the parent hears of the end) and the submission's call.
+   */
+  #stamp(key: string, step: "hook" | "submit"): void {
+    this.sql`CREATE TABLE IF NOT EXISTS bench_steps (key TEXT, step TEXT, at INTEGER)`;
+    this.sql`INSERT INTO bench_steps VALUES (${key}, ${step}, ${Date.now()})`;
+  }
+
+  override async onAgentToolFinish(
+    ...args: Parameters<BackgroundThink<Env>["onAgentToolFinish"]>
+  ): Promise<void> {
+    this.#stamp(args[0].runId, "hook");
+    return super.onAgentToolFinish(...args);
+  }
+
+  override async submitMessages(
+    ...args: Parameters<BackgroundThink<Env>["submitMessages"]>
+  ): ReturnType<BackgroundThink<Env>["submitMessages"]> {
+    const [messages, options] = args;
+    if (options?.idempotencyKey) this.#stamp(options.idempotencyKey, "submit");
+    // A group carries several notices: each is stamped under its own task's key.
+    for (const m of messages) {
+      const meta = noticeMetadata(m);
+      if (meta) this.#stamp(`bg:${meta.taskId}:${meta.status}`, "submit");
+    }
+    return super.submitMessages(...args);
+  }
+
+  /** When the finish hook ran for `runId`, and the first submission under `keyPrefix` was called. */
+  steps(runId: string, keyPrefix: string): { hook: number | null; submit: number | null } {
+    this.sql`CREATE TABLE IF NOT EXISTS bench_steps (key TEXT, step TEXT, at INTEGER)`;
+    const at = (key: string, step: string, prefix: boolean) =>
+      this.sql<{ at: number }>`SELECT MIN(at) AS at FROM bench_steps
+        WHERE step = ${step} AND (key = ${key} OR (${prefix ? 1 : 0} = 1 AND substr(key, 1, ${key.length}) = ${key}))`[0]
+        ?.at ?? null;
+    return { hook: at(runId, "hook", false), submit: at(keyPrefix, "submit", true) };
   }
 
   ticks(kind: string, since = 0): number {
@@ -928,15 +979,21 @@ export class BenchParent extends BackgroundThink<Env> {
    */
   async notices(): Promise<BenchNotice[]> {
     await this.listSubmissions({ limit: 1 }); // makes sure the table exists
-    const rows = this.sql<{ key: string; createdAt: number; messages: string }>`
-      SELECT idempotency_key AS key, created_at AS createdAt, messages_json AS messages
+    const rows = this.sql<{
+      key: string;
+      createdAt: number;
+      appliedAt: number | null;
+      answeredAt: number | null;
+      messages: string;
+    }>`
+      SELECT idempotency_key AS key, created_at AS createdAt,
+        messages_applied_at AS appliedAt, completed_at AS answeredAt, messages_json AS messages
       FROM cf_think_submissions WHERE idempotency_key IS NOT NULL`;
-    return rows.flatMap((row) => {
-      if (!row.key.startsWith("bg:group:")) return [{ key: row.key, createdAt: row.createdAt }];
-      const messages = JSON.parse(row.messages) as { role: string; metadata?: unknown }[];
-      return messages.flatMap((m) => {
+    return rows.flatMap(({ messages, ...row }) => {
+      if (!row.key.startsWith("bg:group:")) return [row];
+      return (JSON.parse(messages) as { role: string; metadata?: unknown }[]).flatMap((m) => {
         const meta = noticeMetadata(m);
-        return meta ? [{ key: `bg:${meta.taskId}:${meta.status}`, createdAt: row.createdAt }] : [];
+        return meta ? [{ ...row, key: `bg:${meta.taskId}:${meta.status}` }] : [];
       });
     });
   }
@@ -977,6 +1034,15 @@ export class BenchParent extends BackgroundThink<Env> {
     return (
       this.sql<{ t: number | null }>`SELECT MAX(completed_at) AS t FROM cf_agent_tool_runs`[0]?.t ??
       null
+    );
+  }
+
+  /** When the parent last heard of a child's end (the SDK's finish hook). */
+  lastHeard(): number | null {
+    this.sql`CREATE TABLE IF NOT EXISTS bench_steps (key TEXT, step TEXT, at INTEGER)`;
+    return (
+      this.sql<{ t: number | null }>`SELECT MAX(at) AS t FROM bench_steps WHERE step = 'hook'`[0]
+        ?.t ?? null
     );
   }
 

@@ -1,8 +1,9 @@
 // The backbone: one scheduled job per parent, armed while anything is
 // running, owed or scheduled, and none otherwise; and what one tick does.
 // A tick inspects only the runs no live fast path follows (or whose child
-// has not yet reported them, or whose budget is due), a few at a time, so
-// its cost does not grow with the runs the fast path already covers.
+// has not yet taken them, as far as the SDK's own registry shows, or whose
+// budget is due), a few at a time, so its cost does not grow with the runs
+// the fast path already covers.
 
 import { cadenceDelayMs, nextTickAt } from "./cadence";
 import { emit } from "./events";
@@ -31,6 +32,8 @@ export class Backbone {
   readonly #nextSweep: (now: number) => number | null;
   /** The armed job: undefined until read from storage in this instance. */
   #armed: { id: string; at: number } | null | undefined = undefined;
+  /** Where the cadence stands: ticks that found nothing new slow it down. */
+  #step = 0;
   #arming: Promise<void> = Promise.resolve();
 
   constructor(context: EngineContext, nextSweep: (now: number) => number | null) {
@@ -49,15 +52,25 @@ export class Backbone {
     const now = Date.now();
     const running = ledger.tasks.runningRefs();
     // A run its fast path follows needs a look only to learn that its child
-    // has it (a child that never takes it is given up as lost), and not
-    // before that look could count toward a loss: a run that ends sooner
-    // costs a tick nothing.
+    // has it (a child that never takes it is given up as lost). The SDK's own
+    // registry says so for most, with no call into a child: only the rest are
+    // asked, and not before that look could count toward a loss.
+    const taken = new Set(
+      this.#c.host.runsTaken(
+        running
+          .filter((ref) => ref.confirmed === 0 && ports.isLive(ref.run_id))
+          .map((r) => r.run_id)
+      )
+    );
+    ledger.tasks.confirmRuns([...taken]);
     const firstLookMs = Math.min(options.lostGraceMs / options.nullTolerance, MAX_FIRST_LOOK_MS);
     const due = running.filter(
       (ref) =>
         ref.budget_at <= now ||
         !ports.isLive(ref.run_id) ||
-        (ref.confirmed === 0 && now - ref.attempt_started_at >= firstLookMs)
+        (ref.confirmed === 0 &&
+          !taken.has(ref.run_id) &&
+          now - ref.attempt_started_at >= firstLookMs)
     );
     const until = now + TICK_INSPECT_MS;
     let next = 0;
@@ -91,7 +104,10 @@ export class Backbone {
   /**
    * Keep exactly one job armed while work remains, none otherwise. `reset` (a
    * new dispatch) pulls the next tick in to the fast end of the cadence and
-   * checks that the job still exists. Serialized, so callers never arm two.
+   * checks that the job still exists; any other arm keeps the cadence where
+   * it stands (a delivery, an outcome: every tick wakes the whole object, so
+   * a busy parent is not polled faster for being busy). Serialized, so
+   * callers never arm two.
    */
   arm(opts: { reset: boolean; step?: number }): Promise<void> {
     const run = this.#arming.then(() => this.#armNow(opts));
@@ -112,13 +128,15 @@ export class Backbone {
     const now = Date.now();
     const sweepAt = this.#nextSweep(now);
     if (!watching && runAt === null && sweepAt === null) {
+      this.#step = 0; // new work starts at the fast end
       if (this.#armed) {
         await host.agent.cancelSchedule(this.#armed.id);
         this.#armed = null;
       }
       return;
     }
-    const step = opts.reset ? 0 : (opts.step ?? 0);
+    const step = opts.reset ? 0 : (opts.step ?? this.#step);
+    this.#step = step;
     const cadence = {
       minMs: options.pollMinMs,
       maxMs: options.pollMaxMs,

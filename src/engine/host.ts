@@ -54,6 +54,12 @@ export type HostPort = {
   callback(name: string): ((notice: FinishNotice) => unknown) | null;
   /** Remove the SDK's own records of these child runs (its agent-tool run rows). */
   forgetRuns(runIds: readonly string[]): void;
+  /**
+   * Of these runs, those the SDK's own registry shows running: it records that
+   * once the child has taken the run, so no call into the child is needed to
+   * learn it.
+   */
+  runsTaken(runIds: readonly string[]): string[];
 };
 
 /** What the engine's parts share. */

@@ -96,9 +96,9 @@ export class Settlement {
       await this.applyOutcome(row, outcome, endedAt);
       return;
     }
-    // Not ended yet: the backbone keeps watching, and the run must show signs of life.
+    // Not ended yet: the backbone watches it from now (soon), and the run must show signs of life.
     if (seen.kind === "seen") this.#c.ledger.tasks.quietFrom(row, Date.now());
-    await this.#ports.arm(false);
+    await this.#ports.arm(true);
   }
 
   /**

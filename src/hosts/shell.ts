@@ -98,12 +98,31 @@ function around<K extends keyof Hooks>(
  * application's own runs; so the rows are removed by run id.
  */
 function forgetRuns(ctx: DurableObjectState, runIds: readonly string[]): void {
-  const sql = ctx.storage.sql;
-  const table = sql
-    .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cf_agent_tool_runs'")
-    .toArray();
-  if (table.length === 0) return;
-  for (const runId of runIds) sql.exec("DELETE FROM cf_agent_tool_runs WHERE run_id = ?", runId);
+  if (!sdkRunTable(ctx)) return;
+  for (const runId of runIds) {
+    ctx.storage.sql.exec("DELETE FROM cf_agent_tool_runs WHERE run_id = ?", runId);
+  }
+}
+
+function sdkRunTable(ctx: DurableObjectState): boolean {
+  return (
+    ctx.storage.sql
+      .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cf_agent_tool_runs'")
+      .toArray().length > 0
+  );
+}
+
+/** Runs the SDK marks `running`: it does so once its call handing the run to the child returned. */
+function runsTaken(ctx: DurableObjectState, runIds: readonly string[]): string[] {
+  if (runIds.length === 0 || !sdkRunTable(ctx)) return [];
+  return ctx.storage.sql
+    .exec<{ run_id: string }>(
+      `SELECT run_id FROM cf_agent_tool_runs
+       WHERE status = 'running' AND run_id IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(runIds)
+    )
+    .toArray()
+    .map((row) => row.run_id);
 }
 
 /**
@@ -196,7 +215,8 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null): Back
       instanceName: () => host.name,
       render: (notice) => host.renderBackgroundNotice(notice),
       callback: (name) => callback(host, name),
-      forgetRuns: (runIds) => forgetRuns(ctx, runIds)
+      forgetRuns: (runIds) => forgetRuns(ctx, runIds),
+      runsTaken: (runIds) => runsTaken(ctx, runIds)
     };
     const engine = new BackgroundEngine(
       port,

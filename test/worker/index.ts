@@ -37,6 +37,7 @@ export type Env = {
   RerunParent: DurableObjectNamespace<RerunParent>;
   StallParent: DurableObjectNamespace<StallParent>;
   GroupParent: DurableObjectNamespace<GroupParent>;
+  CadenceParent: DurableObjectNamespace<CadenceParent>;
   RetentionParent: DurableObjectNamespace<RetentionParent>;
   WindowParent: DurableObjectNamespace<WindowParent>;
   BusyAlarmParent: DurableObjectNamespace<BusyAlarmParent>;
@@ -328,9 +329,10 @@ export class SlowStopReply extends Worker {
 /**
  * A child slow to answer an inspection: it waits a second and a half, then
  * says what the run is by then, so a stop can land while the parent waits
- * on an inspection it began before the stop.
+ * on an inspection it began before the stop. (As a SlowStarter, it can
+ * also keep the parent from hearing that it took the run.)
  */
-export class SlowInspect extends Worker {
+export class SlowInspect extends SlowStarter {
   override async inspectAgentToolRun(
     runId: string,
     options?: { reconcile?: boolean }
@@ -853,10 +855,7 @@ export type BenchNotice = {
  * so every comparison is measured in one run. It counts its backbone ticks.
  */
 export class BenchParent extends BackgroundThink<Env> {
-  static override backgroundOptions: BackgroundOptions = {
-    maxConcurrentTasks: 2000,
-    maxNoticesPerTurn: 200
-  };
+  static override backgroundOptions: BackgroundOptions = { maxConcurrentTasks: 2000 };
 
   override getModel() {
     return scriptedModel("bench-parent", () => ({ text: "ok" }));
@@ -1375,6 +1374,15 @@ export class GroupParent extends TestParent {
     pollMinMs: 1000,
     pollMaxMs: 2000,
     maxNoticesPerTurn: 3
+  };
+}
+
+/** A cadence that slows down to 16 s, for the tests of what pulls a tick in. */
+export class CadenceParent extends TestParent {
+  static override backgroundOptions: BackgroundOptions = {
+    pollMinMs: 1000,
+    pollMaxMs: 16_000,
+    pollFactor: 2
   };
 }
 

@@ -141,6 +141,25 @@ describe("fast path and backbone", () => {
     expect(subs.map((s) => s.idempotencyKey)).toEqual([`bg:${r.taskId}:result`]);
   });
 
+  it("an outcome delivered while another task runs keeps the cadence where it stands", async () => {
+    const p = await getAgentByName(testEnv.CadenceParent, uniqueName("cadence"));
+    started(await p.startTask("Worker", { task: uniqueName("long"), delayMs: 20_000 }));
+    const short = started(
+      await p.startTask("Worker", { task: uniqueName("short"), delayMs: 3000 })
+    );
+    // Three ticks with nothing new slow the cadence to 8 s.
+    for (let i = 0; i < 3; i++) await tick(p);
+    const [armed] = await backboneJobs(p);
+    expect(armed?.time).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 6);
+    // The short task ends; its notice is delivered.
+    await until(
+      () => noticesOf(p),
+      (n) => n.some((x) => x.taskId === short.taskId)
+    );
+    // The next tick has not been pulled in: every tick wakes the whole object.
+    expect(await backboneJobs(p)).toEqual([armed]);
+  });
+
   it("stops polling once nothing is outstanding: only the retention sweep is left, a week ahead", async () => {
     const p = await parent();
     started(await p.startTask("Worker", { task: uniqueName("a"), delayMs: 1500 }));

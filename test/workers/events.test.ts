@@ -2,7 +2,7 @@
 // the SDK's convention, for each way a task can end.
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
-import { parent, started, testEnv, uniqueName, until } from "./helpers";
+import { parent, started, taskOf, testEnv, uniqueName, until } from "./helpers";
 
 type Heard = { type: string; payload: Record<string, unknown>; agent: string; name: string };
 
@@ -119,8 +119,16 @@ describe("events", () => {
   it("the backbone's ticks say how much is outstanding, and what they inspected", async () => {
     const p = await parent();
     await p.recordEvents();
-    started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 4000 }));
-    // The run's first look comes once it could count toward a loss (here 1 s in).
+    // The SDK never records that this child took the run (its answer is lost),
+    // so the run's first look is a call into the child, once it could count
+    // toward a loss (here 1 s in).
+    started(
+      await p.startTask("SlowStarter", {
+        task: uniqueName("t"),
+        hangAfterStart: true,
+        delayMs: 4000
+      })
+    );
     const ticks = await until(
       async () =>
         ((await p.events()) as Heard[]).filter(
@@ -130,5 +138,24 @@ describe("events", () => {
       10_000
     );
     expect(ticks[0]?.payload).toMatchObject({ running: 1, inspected: 1, owed: 0 });
+  });
+
+  it("a run the SDK records its child took costs the ticks no call into the child", async () => {
+    const p = await parent();
+    await p.recordEvents();
+    const r = started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 8000 }));
+    // Ticks come 1 s after the dispatch, then every 2 s: the second is well
+    // past the run's first look (1 s in), while the run goes on.
+    const ticks = await until(
+      async () =>
+        ((await p.events()) as Heard[]).filter(
+          (e) => e.type === "background:tick" && e.payload.running === 1
+        ),
+      (t) => t.length >= 2,
+      7000
+    );
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(ticks.map((e) => e.payload.inspected)).toEqual(ticks.map(() => 0));
+    expect((await taskOf(p, r.taskId))?.inspections).toBe(0);
   });
 });

@@ -170,13 +170,26 @@ describe("a stop and a restart", () => {
 
   it("a cancel while a backbone look begun before it is still waiting on the child: the look does not take the stop for the child's error", async () => {
     const p = await reopen(uniqueName("stop-stale-look"));
-    // SlowInspect answers each inspection 1.5 s late, with what the run is by then.
-    const r = started(await p.startTask("SlowInspect", { task: uniqueName("t"), delayMs: 60_000 }));
+    await p.recordEvents();
+    // SlowInspect answers each inspection 1.5 s late, with what the run is by
+    // then; the SDK never hears that it took the run, so the backbone asks.
+    const r = started(
+      await p.startTask("SlowInspect", {
+        task: uniqueName("t"),
+        delayMs: 60_000,
+        hangAfterStart: true
+      })
+    );
     await sleep(1200); // past the first look a live run gets (the backbone will inspect it)
     const tick = runBackbone(p);
     await sleep(300); // the tick's inspection is under way
     expect(await p.cancelTask(r.taskId)).toEqual({ outcome: "cancelled", taskId: r.taskId });
     await tick;
+    // The tick did look at the run, its answer arriving after the stop.
+    const looks = (
+      (await p.events()) as { type: string; payload: { inspected?: number } }[]
+    ).filter((e) => e.type === "background:tick" && (e.payload.inspected ?? 0) > 0);
+    expect(looks.length).toBeGreaterThan(0);
     const notices = await until(
       () => noticesOf(p),
       (n) => n.length > 0

@@ -330,6 +330,16 @@ export class TaskLedger {
     );
   }
 
+  /** The child has taken these runs (the SDK recorded it): they need no first look. */
+  confirmRuns(runIds: readonly string[]): void {
+    if (runIds.length === 0) return;
+    this.#sql.write(
+      `UPDATE bg_tasks SET confirmed = 1, null_streak = 0
+       WHERE status = 'running' AND confirmed = 0 AND run_id IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(runIds)
+    );
+  }
+
   /** A progress report proves the child has the run. Returns the task's id while it runs. */
   recordProgress(runId: string, progressJson: string): string | null {
     return (

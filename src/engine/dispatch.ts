@@ -233,7 +233,13 @@ export class Dispatcher {
    * left as it is.
    */
   async stop(ref: Pick<TaskRow, "agent" | "run_id">, reason: string): Promise<void> {
-    this.#stops.get(ref.run_id)?.abort(reason);
+    // The live dispatch's signal only while the run is on its way: once the
+    // child has it, the SDK answers an abort with a call into the child it
+    // never awaits (a child restarted meanwhile makes that an unhandled
+    // rejection), and the calls below stop the run there.
+    if (this.#c.host.runsTaken([ref.run_id]).length === 0) {
+      this.#stops.get(ref.run_id)?.abort(reason);
+    }
     await this.#c.host.agent.cancelAgentTool(ref.run_id, reason).catch(() => undefined);
     try {
       const stub = await this.#existingChild(ref);

@@ -716,6 +716,12 @@ export class TestParent extends BackgroundThink<Env> {
     return true;
   }
 
+  /** Restart a task's child and cancel the task at once, before the parent hears of the restart. */
+  async restartChildAndCancel(child: ChildName, runId: string, taskId: string) {
+    this.restartChild(child, runId);
+    return this.background.cancel(taskId);
+  }
+
   /** Record this instance's background events from now on. */
   recordEvents(): void {
     recording.add(this.name);

@@ -168,6 +168,31 @@ describe("a stop and a restart", () => {
     expect(notices.map((n) => n.status)).toEqual(["cancelled"]);
   });
 
+  it("a cancel that lands as its child restarts: the task is cancelled, with one notice, and nothing is left unhandled", async () => {
+    const p = await reopen(uniqueName("stop-restarted-child"));
+    const r = started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 60_000 }));
+    // The child has the run, and the SDK is following it.
+    await until(
+      async () => (await p.inspectChild("Worker", r.runId)) as Seen,
+      (seen) => seen?.status === "running"
+    );
+    await until(
+      () => p.sdkRuns(),
+      (runs) => runs.some((run) => run.run_id === r.runId && run.status === "running")
+    );
+    expect(await p.restartChildAndCancel("Worker", r.runId, r.taskId)).toEqual({
+      outcome: "cancelled",
+      taskId: r.taskId
+    });
+    const notices = await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    await sleep(1500); // an unhandled rejection would surface meanwhile, failing the run
+    expect(notices.map((n) => n.status)).toEqual(["cancelled"]);
+    expect((await noticesOf(p)).length).toBe(1);
+  });
+
   it("a cancel while a backbone look begun before it is still waiting on the child: the look does not take the stop for the child's error", async () => {
     const p = await reopen(uniqueName("stop-stale-look"));
     await p.recordEvents();

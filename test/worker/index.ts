@@ -889,8 +889,12 @@ export class BenchParent extends BackgroundThink<Env> {
    * SDK's finish hook (the parent hears of the end) and the submission's call.
    */
   #stamp(key: string, step: "hook" | "submit"): void {
-    this.sql`CREATE TABLE IF NOT EXISTS bench_steps (key TEXT, step TEXT, at INTEGER)`;
+    this.#stepsTable();
     this.sql`INSERT INTO bench_steps VALUES (${key}, ${step}, ${Date.now()})`;
+  }
+
+  #stepsTable(): void {
+    this.sql`CREATE TABLE IF NOT EXISTS bench_steps (key TEXT, step TEXT, at INTEGER)`;
   }
 
   override async onAgentToolFinish(
@@ -915,12 +919,12 @@ export class BenchParent extends BackgroundThink<Env> {
 
   /** When the finish hook ran for `runId`, and the first submission under `keyPrefix` was called. */
   steps(runId: string, keyPrefix: string): { hook: number | null; submit: number | null } {
-    this.sql`CREATE TABLE IF NOT EXISTS bench_steps (key TEXT, step TEXT, at INTEGER)`;
-    const at = (key: string, step: string, prefix: boolean) =>
-      this.sql<{ at: number }>`SELECT MIN(at) AS at FROM bench_steps
-        WHERE step = ${step} AND (key = ${key} OR (${prefix ? 1 : 0} = 1 AND substr(key, 1, ${key.length}) = ${key}))`[0]
-        ?.at ?? null;
-    return { hook: at(runId, "hook", false), submit: at(keyPrefix, "submit", true) };
+    this.#stepsTable();
+    const hook = this.sql<{ at: number | null }>`SELECT MIN(at) AS at FROM bench_steps
+      WHERE step = 'hook' AND key = ${runId}`[0]?.at;
+    const submit = this.sql<{ at: number | null }>`SELECT MIN(at) AS at FROM bench_steps
+      WHERE step = 'submit' AND substr(key, 1, ${keyPrefix.length}) = ${keyPrefix}`[0]?.at;
+    return { hook: hook ?? null, submit: submit ?? null };
   }
 
   ticks(kind: string, since = 0): number {
@@ -1044,7 +1048,7 @@ export class BenchParent extends BackgroundThink<Env> {
 
   /** When the parent last heard of a child's end (the SDK's finish hook). */
   lastHeard(): number | null {
-    this.sql`CREATE TABLE IF NOT EXISTS bench_steps (key TEXT, step TEXT, at INTEGER)`;
+    this.#stepsTable();
     return (
       this.sql<{ t: number | null }>`SELECT MAX(at) AS t FROM bench_steps WHERE step = 'hook'`[0]
         ?.t ?? null

@@ -156,6 +156,29 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null): Back
       await engines.get(this)?.tick(payload);
     }
 
+    /** The SDK's housekeeping sweep under way, if any. */
+    #sweep: Promise<void> | null = null;
+
+    /**
+     * After every alarm the SDK sweeps the children with a turn in progress,
+     * calling each in turn. With hundreds of busy children that held the
+     * alarm for seconds, and the chat's submissions (notices among them) wait
+     * for the alarm. So the sweep runs beside the alarm, one at a time: an
+     * alarm while one is under way adds none, and the SDK sweeps again on its
+     * own housekeeping alarm while any child is busy.
+     */
+    override _onAlarmHousekeeping(): Promise<void> {
+      if (this.#sweep === null) {
+        this.#sweep = super
+          ._onAlarmHousekeeping()
+          .catch((error: unknown) => logError("the SDK's housekeeping sweep failed", error))
+          .finally(() => {
+            this.#sweep = null;
+          });
+      }
+      return Promise.resolve();
+    }
+
     override async onRequest(request: Request): Promise<Response> {
       return (await handleBoardRequest(this, request)) ?? super.onRequest(request);
     }

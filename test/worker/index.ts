@@ -342,6 +342,27 @@ export class SlowInspect extends SlowStarter {
   }
 }
 
+/**
+ * A child whose answer to the parent's housekeeping sweep (the SDK's call
+ * into each child with a turn in progress, after every alarm) waits at the
+ * gate `<its task's gate>:sweep`: a test holds the parent's sweep there.
+ */
+export class SlowSweep extends Worker {
+  override async _cf_checkRunFibersForFacet(
+    ownerPath: Parameters<Worker["_cf_checkRunFibersForFacet"]>[0]
+  ): Promise<number> {
+    const first = this.messages.find((m) => m.role === "user");
+    const text = first?.parts.map((p) => (p.type === "text" ? p.text : "")).join("") ?? "";
+    const name = parseInput(text).gate;
+    if (name !== undefined) {
+      const g = gate(`${name}:sweep`);
+      g.waiting++;
+      while (!g.open) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return super._cf_checkRunFibersForFacet(ownerPath);
+  }
+}
+
 // Runs a StallsAfterCut child leaves running, and those of them showing signs of life.
 const stalledRuns = new Set<string>();
 const livelyRuns = new Set<string>();
@@ -402,6 +423,7 @@ const CHILDREN = {
   SlowStop,
   SlowStopReply,
   SlowInspect,
+  SlowSweep,
   StallsAfterCut,
   PlainAgent,
   Unexported
@@ -689,6 +711,16 @@ export class TestParent extends BackgroundThink<Env> {
     const now = Math.floor(Date.now() / 1000) - 1;
     this.sql`UPDATE cf_agents_jobs SET time = ${now}`;
     return this.jobs().length;
+  }
+
+  /** How many children (or their sweeps) wait at `name` (see `ChildInput.gate`). */
+  gateWaiting(name: string): number {
+    return gate(name).waiting;
+  }
+
+  /** Let everything waiting at `name` go on. */
+  openGate(name: string): void {
+    gate(name).open = true;
   }
 
   /** Cancel every scheduled job behind the engine's back. */

@@ -180,3 +180,50 @@ describe("fast path and backbone", () => {
     expect(sweep?.time).toBeGreaterThanOrEqual(Date.now() + 7 * 24 * 60 * 60 * 1000 - 10_000);
   });
 });
+
+describe("the SDK's housekeeping sweep after an alarm", () => {
+  it("holds no notice back: one reaches the chat while a busy child keeps the sweep waiting", async () => {
+    const p = await parent();
+    const gateName = uniqueName("gate");
+    const sweepGate = `${gateName}:sweep`;
+    const held = started(
+      await p.startTask("SlowSweep", { task: uniqueName("held"), gate: gateName })
+    );
+    await until(
+      () => p.gateWaiting(gateName),
+      (n) => n === 1
+    );
+    // An alarm (the backbone's tick); after it the SDK sweeps the busy
+    // children, and the held child keeps that sweep waiting.
+    await p.makeJobsDue();
+    const alarm = runDurableObjectAlarm(p as unknown as DurableObjectStub);
+    expect(
+      await until(
+        () => p.gateWaiting(sweepGate),
+        (n) => n === 1
+      )
+    ).toBe(1);
+    // The alarm itself has ended (the sweep waits on beside it).
+    expect(await Promise.race([alarm, sleep(5000).then(() => "still held")])).toBe(true);
+    // A task ending now has its notice in the chat: its turn runs on the
+    // alarm loop, and the sweep holds no alarm.
+    const quick = started(await p.startTask("Worker", { task: uniqueName("quick") }));
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.some((x) => x.taskId === quick.taskId)
+    );
+    expect(got.map((n) => [n.taskId, n.status])).toEqual([[quick.taskId, "completed"]]);
+    // The sweep is still waiting, and the alarms since started no second one.
+    expect(await p.gateWaiting(sweepGate)).toBe(1);
+    await p.openGate(sweepGate);
+    await p.openGate(gateName);
+    const all = await until(
+      () => noticesOf(p),
+      (n) => n.length === 2
+    );
+    expect(all.map((n) => [n.taskId, n.status])).toEqual([
+      [quick.taskId, "completed"],
+      [held.taskId, "completed"]
+    ]);
+  });
+});

@@ -233,11 +233,11 @@ describe("benchmarks", () => {
 
   it("burst: N dispatched in one call, then every child ending at once", async () => {
     const n = SIZES.burst;
-    const data: Record<string, Burst> = {};
-    for (const mode of modes) {
+
+    async function burst(mode: (typeof modes)[number], size: number, position: number) {
       const parent = await bench(`burst-${mode}`);
       const gateName = crypto.randomUUID();
-      const inputs = Array.from({ length: n }, (_, i) => ({
+      const inputs = Array.from({ length: size }, (_, i) => ({
         task: `b-${i}-${crypto.randomUUID()}`,
         gate: gateName
       }));
@@ -246,7 +246,7 @@ describe("benchmarks", () => {
       const { keyPrefixes, ms } = await parent.dispatchMany(mode, inputs);
       const dispatchMs = Date.now() - t0;
       const end = Date.now() + 300_000;
-      while ((await parent.gateWaiting(gateName)) < n && Date.now() < end) await sleep(200);
+      while ((await parent.gateWaiting(gateName)) < size && Date.now() < end) await sleep(200);
       const waiting = await parent.gateWaiting(gateName);
       const before = await parent.submissionCount();
       const opened = await parent.openGate(gateName);
@@ -256,8 +256,10 @@ describe("benchmarks", () => {
       const perTask = keyPrefixes.map(
         (prefix) => notices.filter((x) => x.key.startsWith(prefix)).length
       );
-      data[mode] = {
-        n,
+      return {
+        mode,
+        position,
+        n: size,
         dispatchMs,
         dispatchInsideMs: ms,
         waiting,
@@ -269,10 +271,22 @@ describe("benchmarks", () => {
         delivered: perTask.filter((k) => k >= 1).length,
         duplicated: perTask.reduce((sum, k) => sum + Math.max(0, k - 1), 0),
         turns: (await parent.submissionCount()) - before
-      };
+      } satisfies Burst;
     }
-    report("burst", data);
-    expect(data.ours).toMatchObject({ waiting: n, delivered: n, duplicated: 0 });
+
+    // The first burst in the isolate pays for code not yet warm (seconds on
+    // the children's end): a small one of each mode first, not measured.
+    for (const mode of modes) await burst(mode, Math.ceil(n / 5), 0);
+    // Then two rounds in opposite orders, so neither mode always follows the other.
+    const runs: Burst[] = [];
+    const order = [...modes, ...[...modes].reverse()];
+    for (const [i, mode] of order.entries()) {
+      runs.push(await burst(mode, n, (i % modes.length) + 1));
+    }
+    report("burst", runs);
+    for (const run of runs.filter((r) => r.mode === "ours")) {
+      expect(run).toMatchObject({ waiting: n, delivered: n, duplicated: 0 });
+    }
   });
 
   it("parents: P parents × M tasks at once, with and without a restart of everything", async () => {

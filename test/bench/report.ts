@@ -2,6 +2,9 @@
 // scripts/bench.ts, which turns them into docs/performance.md.
 
 export type Burst = {
+  mode: string;
+  /** Which of its round's two runs it was (each mode runs once first, once second). */
+  position: number;
   n: number;
   dispatchMs: number;
   dispatchInsideMs: number;

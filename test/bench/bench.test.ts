@@ -313,9 +313,12 @@ describe("benchmarks", () => {
             )
           );
           const dispatchMs = Date.now() - t0;
+          let restartMs = 0;
           if (restart) {
             await sleep(300);
+            const r0 = Date.now();
             await abortAllDurableObjects();
+            restartMs = Date.now() - r0;
             parents = await Promise.all(names.map((x) => getAgentByName(testEnv.BenchParent, x)));
           }
           const all = await Promise.all(
@@ -338,7 +341,8 @@ describe("benchmarks", () => {
             restart,
             dispatchMs,
             allInMs,
-            perTaskMs: allInMs / tasks,
+            restartMs,
+            perTaskMs: (allInMs - restartMs) / tasks,
             delivered,
             duplicated: notices.length - delivered
           });

@@ -31,6 +31,13 @@ export type ParentsRow = {
   /** From the dispatch to the last child's end, as the SDK recorded it. */
   childrenEndedMs: number;
   allInMs: number;
+  /**
+   * How long the test's restart of everything (`abortAllDurableObjects`)
+   * took to return: the harness's own time, growing with the objects it
+   * aborts, and left out of `perTaskMs`.
+   */
+  restartMs: number;
+  /** (all in − the restart's own time) / tasks. */
   perTaskMs: number;
   delivered: number;
   duplicated: number;

@@ -103,6 +103,12 @@ export function parseInput(text: string): ChildInput {
   }
 }
 
+/** The text of a child's first user message: its task input. */
+function firstUserText(messages: readonly UIMessage[]): string {
+  const first = messages.find((m) => m.role === "user");
+  return first?.parts.map((p) => (p.type === "text" ? p.text : "")).join("") ?? "";
+}
+
 // ── Children ────────────────────────────────────────────────────────────────
 
 export class Worker extends Think<Env> {
@@ -165,9 +171,7 @@ export class Worker extends Think<Env> {
 
   /** Record when the child's turn ended, for the concurrency tests. */
   override onChatResponse(): void {
-    const first = this.messages.find((m) => m.role === "user");
-    const text = first?.parts.map((p) => (p.type === "text" ? p.text : "")).join("") ?? "";
-    const stats = childCalls.get(parseInput(text).task);
+    const stats = childCalls.get(parseInput(firstUserText(this.messages)).task);
     stats?.endedAt.push(Date.now());
   }
 }
@@ -351,9 +355,7 @@ export class SlowSweep extends Worker {
   override async _cf_checkRunFibersForFacet(
     ownerPath: Parameters<Worker["_cf_checkRunFibersForFacet"]>[0]
   ): Promise<number> {
-    const first = this.messages.find((m) => m.role === "user");
-    const text = first?.parts.map((p) => (p.type === "text" ? p.text : "")).join("") ?? "";
-    const name = parseInput(text).gate;
+    const name = parseInput(firstUserText(this.messages)).gate;
     if (name !== undefined) {
       const g = gate(`${name}:sweep`);
       g.waiting++;

@@ -61,8 +61,13 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class Dispatcher {
   readonly #c: EngineContext;
   readonly #onSettled: (ref: RunRef, settlement: RunSettlement) => Promise<void>;
-  /** Runs whose `runAgentTool` promise is alive in this instance. */
-  readonly #live = new Set<string>();
+  /**
+   * Runs whose `runAgentTool` promise is alive in this instance, each with
+   * its child's class name if the run was first handed to the child here,
+   * or null if it was re-attached (after a restart its child may hold work
+   * the SDK's own recovery must resume).
+   */
+  readonly #live = new Map<string, string | null>();
   /**
    * One abort per live run: a stop that lands while the run is still on its
    * way to the child (which ignores a stop for a run it has not recorded)
@@ -89,6 +94,11 @@ export class Dispatcher {
     return this.#live.has(runId);
   }
 
+  /** The run was first handed to its child (of class `agent`) here, and is still followed live. */
+  isLiveSinceDispatch(agent: string, runId: string): boolean {
+    return this.#live.get(runId) === agent;
+  }
+
   /**
    * Dispatch (or re-attach to) the child without awaiting it, under the
    * engine's own abort signal, never the turn's: the run must outlive this
@@ -112,7 +122,7 @@ export class Dispatcher {
     }
     const Child = this.#classFor(ref.agent);
     const input: unknown = JSON.parse(ref.input_json);
-    this.#live.add(ref.run_id);
+    this.#live.set(ref.run_id, recovering ? null : ref.agent);
     const stop = new AbortController();
     this.#stops.set(ref.run_id, stop);
     const run = (async (): Promise<RunAgentToolResult> => {

@@ -212,6 +212,14 @@ export class BackgroundEngine implements BackgroundTasks {
 
   // ── Hooks from the host ───────────────────────────────────────────────────
 
+  /**
+   * The child `agent`/`name` runs a task's run that was handed to it in this
+   * instance and is followed live here (a child is named by its run id).
+   */
+  followsSinceDispatch(agent: string, name: string): boolean {
+    return this.#dispatcher.isLiveSinceDispatch(agent, name);
+  }
+
   /** The backbone's scheduled callback. */
   tick(payload: { step?: number } | undefined): Promise<void> {
     return this.#backbone.tick(payload, {

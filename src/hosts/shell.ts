@@ -8,6 +8,7 @@
 
 import type {
   Agent,
+  AgentPathStep,
   AgentToolLifecycleResult,
   AgentToolProgressSnapshot,
   AgentToolRunInfo,
@@ -177,6 +178,28 @@ export function withBackground(Base: AgentClass, chat: ChatAdapter | null): Back
           });
       }
       return Promise.resolve();
+    }
+
+    /**
+     * The sweep asks each child with a run in progress to resume what a
+     * restart cut short. A child whose run was handed to it here and is still
+     * followed live here has nothing cut short (it runs in this process), so
+     * it answers "busy" without a call: a sweep over hundreds of busy
+     * children no longer calls each. A run re-attached after a restart, and
+     * any deeper path, is asked as before.
+     */
+    override _cf_checkRunFibersForFacet(ownerPath: ReadonlyArray<AgentPathStep>): Promise<number> {
+      const self = this.selfPath;
+      const child = ownerPath[self.length];
+      const ours =
+        child !== undefined &&
+        ownerPath.length === self.length + 1 &&
+        self.every(
+          (step, i) =>
+            step.className === ownerPath[i]?.className && step.name === ownerPath[i]?.name
+        ) &&
+        engines.get(this)?.followsSinceDispatch(child.className, child.name) === true;
+      return ours ? Promise.resolve(1) : super._cf_checkRunFibersForFacet(ownerPath);
     }
 
     override async onRequest(request: Request): Promise<Response> {

@@ -588,6 +588,13 @@ export class TestParent extends BackgroundThink<Env> {
     }
   }
 
+  /** The application's own detached run through the SDK, beside its background tasks. */
+  async startOwnRun(child: ChildName, input: ChildInput): Promise<string> {
+    const runId = crypto.randomUUID();
+    await this.runAgentTool(CHILDREN[child] as typeof Worker, { input, runId, detached: true });
+    return runId;
+  }
+
   /** Start with any input value (for bad-input tests). */
   async startWith(child: ChildName, options: unknown): Promise<StartResult | ErrorEnvelope> {
     try {

@@ -1,7 +1,7 @@
 // The backbone: null inspections tolerated up to N, lost and budget
 // give-ups (soft: a late result is still delivered), racing the fast path,
 // and no job left behind once nothing is outstanding.
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
 import {
@@ -186,9 +186,8 @@ describe("the SDK's housekeeping sweep after an alarm", () => {
     const p = await parent();
     const gateName = uniqueName("gate");
     const sweepGate = `${gateName}:sweep`;
-    const held = started(
-      await p.startTask("SlowSweep", { task: uniqueName("held"), gate: gateName })
-    );
+    // The application's own detached run (not a task): the sweep calls its child.
+    const own = await p.startOwnRun("SlowSweep", { task: uniqueName("own"), gate: gateName });
     await until(
       () => p.gateWaiting(gateName),
       (n) => n === 1
@@ -217,13 +216,60 @@ describe("the SDK's housekeeping sweep after an alarm", () => {
     expect(await p.gateWaiting(sweepGate)).toBe(1);
     await p.openGate(sweepGate);
     await p.openGate(gateName);
-    const all = await until(
-      () => noticesOf(p),
-      (n) => n.length === 2
+    const ended = await until(
+      async () => (await p.inspectChild("SlowSweep", own)) as { status: string } | null,
+      (run) => run?.status === "completed"
     );
-    expect(all.map((n) => [n.taskId, n.status])).toEqual([
-      [quick.taskId, "completed"],
-      [held.taskId, "completed"]
+    expect(ended?.status).toBe("completed");
+    expect((await noticesOf(p)).map((n) => n.taskId)).toEqual([quick.taskId]);
+  });
+
+  it("calls no busy child whose task was handed to it here; after a restart the child is resumed and its task ends once", async () => {
+    const name = uniqueName("p");
+    const p = await parent(name);
+    const taskGate = uniqueName("gate");
+    const ownGate = uniqueName("gate");
+    const taskName = uniqueName("task");
+    const task = started(await p.startTask("SlowSweep", { task: taskName, gate: taskGate }));
+    await until(
+      () => p.gateWaiting(taskGate),
+      (n) => n === 1
+    );
+    // The application's own run, started after the task's: the sweep calls
+    // children one at a time in the order their runs began.
+    await p.startOwnRun("SlowSweep", { task: uniqueName("own"), gate: ownGate });
+    await until(
+      () => p.gateWaiting(ownGate),
+      (n) => n === 1
+    );
+    await tick(p);
+    // The sweep reached the application's child, past the task's without a call.
+    expect(
+      await until(
+        () => p.gateWaiting(`${ownGate}:sweep`),
+        (n) => n === 1
+      )
+    ).toBe(1);
+    expect(await p.gateWaiting(`${taskGate}:sweep`)).toBe(0);
+
+    // A restart cuts the task's child short at its gate: it is resumed, and
+    // the task ends once, with its work done once.
+    await abortAllDurableObjects();
+    const again = await parent(name);
+    for (const gate of [taskGate, ownGate]) {
+      await again.openGate(gate);
+      await again.openGate(`${gate}:sweep`);
+    }
+    await tick(again);
+    const got = await until(
+      () => noticesOf(again),
+      (n) => n.length >= 1
+    );
+    await sleep(500);
+    expect((await noticesOf(again)).map((n) => [n.taskId, n.status])).toEqual([
+      [task.taskId, "completed"]
     ]);
+    expect(got).toHaveLength(1);
+    expect((await again.childStats(taskName)).calls).toBe(1);
   });
 });

@@ -285,12 +285,13 @@ function render(r: Results, startedAt: Date, seconds: number): string {
       "",
       "## 6. Burst: N dispatched in one call, then every child ending at once",
       "",
-      "One call from the test starts N tasks (ours: one `startMany`; the SDK: its detached `runAgentTool` once per task, inside the parent). Every child then waits at a gate until all N wait; the gate opens, and all N children end together. From the gate opening: last child ended = to the last child's end, as the SDK recorded it; parent heard = to the SDK's last finish hook in the parent (it has read the child's end); accepted = to the last notice's submission accepted (queued for a turn); in the chat = to the last notice's message entering the chat's history (its turn began); answered = to the end of the model's turn over it. Turns = submissions into the parent's chat (each one model turn). A small burst of each mode runs first, not measured (the first burst in an isolate pays for code not yet warm, seconds on the children's end). Then each mode runs twice, once first and once second in a round of two (ours, the SDK, then the SDK, ours). The ratios are of each mode's mean over its two runs.",
+      "One call from the test starts N tasks (ours: one `startMany`; the SDK: its detached `runAgentTool` once per task, inside the parent). Every child then waits at a gate until all N wait; the gate opens, and all N children end together. From the gate opening: last child ended = to the last child's end, as the SDK recorded it; parent heard = to the SDK's last finish hook in the parent (it has read the child's end); accepted = to the last notice's submission accepted (queued for a turn); in the chat = to the last notice's message entering the chat's history (its turn began); answered = to the end of the model's turn over it. Turns = submissions into the parent's chat (each one model turn). A small burst of each mode runs first, not measured (the first burst in an isolate pays for code not yet warm, seconds on the children's end). Then rounds of one run of each mode, ours first in odd rounds and the SDK first in even ones. The ratios are of each mode's mean over all its runs; the ratio of each round shows the spread from run to run.",
       ""
     );
     out.push(
       table(
         [
+          "round",
           "mode",
           "run",
           "N",
@@ -306,6 +307,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           "turns"
         ],
         b.map((d) => [
+          d.round,
           d.mode,
           d.position === 1 ? "first" : "second",
           d.n,
@@ -331,9 +333,14 @@ function render(r: Results, startedAt: Date, seconds: number): string {
     if (b.some((d) => d.mode === "ours") && b.some((d) => d.mode === "native")) {
       const of = (field: "dispatchMs" | "allInMs" | "inChatMs" | "answeredMs") =>
         ratio(mean("ours", field), mean("native", field));
+      const rounds = [...new Set(b.map((d) => d.round))].map((round) => {
+        const inChat = (mode: string) =>
+          b.find((d) => d.round === round && d.mode === mode)?.inChatMs ?? Number.NaN;
+        return ratio(inChat("ours"), inChat("native"));
+      });
       out.push(
         "",
-        `Ours / the SDK, each mode's mean over its two runs: dispatch ${of("dispatchMs")}; every notice accepted ${of("allInMs")}, in the chat ${of("inChatMs")}, answered ${of("answeredMs")}.`
+        `Ours / the SDK, each mode's mean over its ${b.filter((d) => d.mode === "ours").length} runs: dispatch ${of("dispatchMs")}; every notice accepted ${of("allInMs")}, in the chat ${of("inChatMs")}, answered ${of("answeredMs")}. In the chat, round by round: ${rounds.join(", ")}.`
       );
     }
   }

@@ -28,6 +28,7 @@ const SIZES = FULL
       restartWaitMs: 25_000,
       scale: [10, 100, 500],
       burst: 500,
+      burstRounds: 3,
       parents: [5, 20],
       perParent: 50,
       idleMs: 30_000
@@ -41,6 +42,7 @@ const SIZES = FULL
       restartWaitMs: 6000,
       scale: [5],
       burst: 5,
+      burstRounds: 2,
       parents: [2],
       perParent: 3,
       idleMs: 3000
@@ -234,7 +236,12 @@ describe("benchmarks", () => {
   it("burst: N dispatched in one call, then every child ending at once", async () => {
     const n = SIZES.burst;
 
-    async function burst(mode: (typeof modes)[number], size: number, position: number) {
+    async function burst(
+      mode: (typeof modes)[number],
+      size: number,
+      round: number,
+      position: number
+    ) {
       const parent = await bench(`burst-${mode}`);
       const gateName = crypto.randomUUID();
       const inputs = Array.from({ length: size }, (_, i) => ({
@@ -258,6 +265,7 @@ describe("benchmarks", () => {
       );
       return {
         mode,
+        round,
         position,
         n: size,
         dispatchMs,
@@ -276,12 +284,13 @@ describe("benchmarks", () => {
 
     // The first burst in the isolate pays for code not yet warm (seconds on
     // the children's end): a small one of each mode first, not measured.
-    for (const mode of modes) await burst(mode, Math.ceil(n / 5), 0);
-    // Then two rounds in opposite orders, so neither mode always follows the other.
+    for (const mode of modes) await burst(mode, Math.ceil(n / 5), 0, 0);
+    // Then rounds of one run of each mode, in turn ours first and the SDK
+    // first, so neither mode always follows the other.
     const runs: Burst[] = [];
-    const order = [...modes, ...[...modes].reverse()];
-    for (const [i, mode] of order.entries()) {
-      runs.push(await burst(mode, n, (i % modes.length) + 1));
+    for (let round = 1; round <= SIZES.burstRounds; round++) {
+      const order = round % 2 === 1 ? modes : [...modes].reverse();
+      for (const [i, mode] of order.entries()) runs.push(await burst(mode, n, round, i + 1));
     }
     report("burst", runs);
     for (const run of runs.filter((r) => r.mode === "ours")) {

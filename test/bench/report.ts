@@ -3,7 +3,9 @@
 
 export type Burst = {
   mode: string;
-  /** Which of its round's two runs it was (each mode runs once first, once second). */
+  /** The round it ran in (1, 2, …; 0 for the unmeasured warm-up), one run of each mode a round. */
+  round: number;
+  /** Whether it ran first or second in its round (the order alternates round to round). */
   position: number;
   n: number;
   dispatchMs: number;

@@ -12,6 +12,19 @@ export const BACKGROUND_CHANNEL = "agents:background";
 
 /** Each event's payload, by type. Times are epoch ms, durations ms. */
 export type BackgroundEventPayloads = {
+  /**
+   * A task was created: running at once, `scheduled` for `runAt`, or
+   * `waiting` (behind the tasks in `after`, its batch's cap, or the limit on
+   * running tasks). A start that returns an existing task creates none.
+   */
+  "background:created": {
+    taskId: string;
+    agent: string;
+    status: "running" | "scheduled" | "waiting";
+    runAt: number | null;
+    after: string[];
+    batchId: string | null;
+  };
   /** A child run was handed over: a new task, a pending one starting, or a rerun. */
   "background:dispatched": { taskId: string; runId: string; agent: string; attempt: number };
   /** A task's run was cut short by a restart and is run again under a new attempt. */

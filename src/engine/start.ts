@@ -13,6 +13,7 @@ import {
   LimitExceededError,
   UnknownTaskError
 } from "./errors";
+import { emit } from "./events";
 import type { EngineContext } from "./host";
 import { newBatchId, newRunId, newTaskId, noticeMessageId } from "./keys";
 import type { NewTask } from "./ledger";
@@ -193,6 +194,7 @@ export class Starter {
     });
     const secret = ledger.messageSecret();
     for (const p of fresh) {
+      created(this.#c, p.task);
       this.#dispatcher.remember(p.Child);
       this.#c.changed(p.task.id);
       // Signed now, so the result's notice does not wait for it.
@@ -253,6 +255,7 @@ export class Starter {
     const now = Date.now();
     const batchId = newBatchId();
     const taskIds = items.map(() => newTaskId());
+    const tasks: NewTask[] = [];
     ledger.sql.transaction(() => {
       ledger.batches.insert({
         id: batchId,
@@ -266,7 +269,7 @@ export class Starter {
         ended_at: null
       });
       items.forEach((item, i) => {
-        ledger.tasks.insert({
+        const task: NewTask = {
           id: taskIds[i] ?? newTaskId(),
           runId: newRunId(),
           agent: Child.name,
@@ -283,9 +286,12 @@ export class Starter {
           batchId,
           // Keeps the items in order: the queue starts the oldest first.
           now: now + i
-        });
+        };
+        ledger.tasks.insert(task);
+        tasks.push(task);
       });
     });
+    for (const task of tasks) created(this.#c, task);
     for (const id of taskIds) this.#c.changed(id);
     this.#dispatcher.remember(Child);
     await this.#ports.promote();
@@ -310,4 +316,16 @@ export class Starter {
       );
     }
   }
+}
+
+/** The `background:created` event of a task just written. */
+function created(c: EngineContext, task: NewTask): void {
+  emit(c.source, "background:created", () => ({
+    taskId: task.id,
+    agent: task.agent,
+    status: task.status,
+    runAt: task.runAt,
+    after: [...task.after],
+    batchId: task.batchId
+  }));
 }

@@ -38,6 +38,7 @@ describe("events", () => {
     const r = started(await p.startTask("Worker", { task: uniqueName("t"), delayMs: 100 }));
     const events = await eventsOf(p, r.taskId, "background:notice:delivered");
     expect(events.map((e) => e.type)).toEqual([
+      "background:created",
       "background:dispatched",
       "background:settled",
       "background:notice:delivered"
@@ -45,11 +46,23 @@ describe("events", () => {
     expect(events[0]).toMatchObject({
       agent: "TestParent",
       name,
+      payload: {
+        taskId: r.taskId,
+        agent: "Worker",
+        status: "running",
+        runAt: null,
+        after: [],
+        batchId: null
+      }
+    });
+    expect(events[1]).toMatchObject({
+      agent: "TestParent",
+      name,
       payload: { taskId: r.taskId, runId: r.runId, agent: "Worker", attempt: 1 }
     });
-    expect(events[1]?.payload).toMatchObject({ status: "completed", attempts: 1 });
-    expect(events[2]?.payload).toMatchObject({ slots: ["result"], policy: "react" });
-    expect(events[2]?.payload.latencyMs).toEqual(expect.any(Number));
+    expect(events[2]?.payload).toMatchObject({ status: "completed", attempts: 1 });
+    expect(events[3]?.payload).toMatchObject({ slots: ["result"], policy: "react" });
+    expect(events[3]?.payload.latencyMs).toEqual(expect.any(Number));
   });
 
   it("failed: dispatched, settled failed, notice delivered", async () => {
@@ -60,6 +73,7 @@ describe("events", () => {
     );
     const events = await eventsOf(p, r.taskId, "background:notice:delivered");
     expect(events.map((e) => [e.type, e.payload.status ?? null])).toEqual([
+      ["background:created", "running"],
       ["background:dispatched", null],
       ["background:settled", "failed"],
       ["background:notice:delivered", null]
@@ -74,12 +88,13 @@ describe("events", () => {
     );
     const events = await eventsOf(p, r.taskId, "background:notice:delivered");
     expect(events.map((e) => e.type)).toEqual([
+      "background:created",
       "background:dispatched",
       "background:settled",
       "background:gave-up",
       "background:notice:delivered"
     ]);
-    expect(events[2]?.payload).toMatchObject({ reason: "budget" });
+    expect(events[3]?.payload).toMatchObject({ reason: "budget" });
   });
 
   it("cancelled: settled cancelled, cancelled, notice delivered", async () => {
@@ -89,12 +104,52 @@ describe("events", () => {
     await p.cancelTask(r.taskId);
     const events = await eventsOf(p, r.taskId, "background:notice:delivered");
     expect(events.map((e) => e.type)).toEqual([
+      "background:created",
       "background:dispatched",
       "background:settled",
       "background:cancelled",
       "background:notice:delivered"
     ]);
-    expect(events[1]?.payload).toMatchObject({ status: "cancelled" });
+    expect(events[2]?.payload).toMatchObject({ status: "cancelled" });
+  });
+
+  it("created says how a task begins: scheduled for a time, or waiting behind another", async () => {
+    const p = await parent();
+    await p.recordEvents();
+    const runAt = Date.now() + 60_000;
+    const later = started(await p.startTask("Worker", { task: uniqueName("later") }, { runAt }));
+    const first = started(await p.startTask("Worker", { task: uniqueName("first"), delayMs: 100 }));
+    const next = started(
+      await p.startTask("Worker", { task: uniqueName("next") }, { after: [first.taskId] })
+    );
+    const heard = await eventsOf(p, next.taskId, "background:dispatched");
+    expect(heard.map((e) => [e.type, e.payload.status ?? null])).toEqual([
+      ["background:created", "waiting"],
+      ["background:dispatched", null]
+    ]);
+    expect(heard[0]?.payload).toMatchObject({ after: [first.taskId], runAt: null });
+    const scheduled = ((await p.events()) as Heard[]).filter(
+      (e) => e.payload.taskId === later.taskId
+    );
+    expect(scheduled.map((e) => [e.type, e.payload.status, e.payload.runAt])).toEqual([
+      ["background:created", "scheduled", runAt]
+    ]);
+    // A batch's items are created waiting for their turn, each naming its batch.
+    const batch = (await p.callEngine("startBatch", [
+      {
+        items: [{ input: { task: uniqueName("b1") } }, { input: { task: uniqueName("b2") } }],
+        instructions: "two",
+        maxConcurrency: 1,
+        delivery: "each"
+      }
+    ])) as { json: string };
+    const { batchId, taskIds } = JSON.parse(batch.json) as { batchId: string; taskIds: string[] };
+    const items = ((await p.events()) as Heard[]).filter(
+      (e) => e.type === "background:created" && e.payload.batchId === batchId
+    );
+    expect(items.map((e) => [e.payload.taskId, e.payload.status])).toEqual(
+      taskIds.map((id) => [id, "waiting"])
+    );
   });
 
   it("a failed delivery is reported per attempt, the last one as final", async () => {

@@ -14,8 +14,8 @@ export const BACKGROUND_CHANNEL = "agents:background";
 export type BackgroundEventPayloads = {
   /**
    * A task was created: running at once, `scheduled` for `runAt`, or
-   * `waiting` (behind the tasks in `after`, its batch's cap, or the limit on
-   * running tasks). A start that returns an existing task creates none.
+   * `waiting` (behind the tasks in `after`, or for its turn in a batch). A
+   * start that returns an existing task creates none.
    */
   "background:created": {
     taskId: string;

@@ -254,8 +254,26 @@ export class Starter {
     this.#checkCapacity(items.length, 0);
     const now = Date.now();
     const batchId = newBatchId();
-    const taskIds = items.map(() => newTaskId());
-    const tasks: NewTask[] = [];
+    const tasks = items.map(
+      (item, i): NewTask => ({
+        id: newTaskId(),
+        runId: newRunId(),
+        agent: Child.name,
+        title: item.title,
+        inputJson: item.inputJson,
+        idempotencyKey: null,
+        source,
+        delivery,
+        budgetMs,
+        rerun,
+        status: "waiting",
+        runAt: null,
+        after: [],
+        batchId,
+        // Keeps the items in order: the queue starts the oldest first.
+        now: now + i
+      })
+    );
     ledger.sql.transaction(() => {
       ledger.batches.insert({
         id: batchId,
@@ -268,34 +286,16 @@ export class Starter {
         created_at: now,
         ended_at: null
       });
-      items.forEach((item, i) => {
-        const task: NewTask = {
-          id: taskIds[i] ?? newTaskId(),
-          runId: newRunId(),
-          agent: Child.name,
-          title: item.title,
-          inputJson: item.inputJson,
-          idempotencyKey: null,
-          source,
-          delivery,
-          budgetMs,
-          rerun,
-          status: "waiting",
-          runAt: null,
-          after: [],
-          batchId,
-          // Keeps the items in order: the queue starts the oldest first.
-          now: now + i
-        };
-        ledger.tasks.insert(task);
-        tasks.push(task);
-      });
+      for (const task of tasks) ledger.tasks.insert(task);
     });
-    for (const task of tasks) created(this.#c, task);
-    for (const id of taskIds) this.#c.changed(id);
+    for (const task of tasks) {
+      created(this.#c, task);
+      this.#c.changed(task.id);
+    }
     this.#dispatcher.remember(Child);
     await this.#ports.promote();
     await this.#ports.arm(true);
+    const taskIds = tasks.map((t) => t.id);
     return { batchId, taskIds, deduped: false };
   }
 

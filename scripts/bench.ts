@@ -349,7 +349,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
       "",
       "## 7. Many parents",
       "",
-      "P parents each start M tasks in one call, all parents at once; children answer in 1 s. With a restart, every object is restarted (`abortAllDurableObjects`) 300 ms after the dispatch returned. Children ended = from the dispatch to the last child's end, as the SDK recorded it; all in = from the dispatch to the last notice accepted; restart took = how long the test's `abortAllDurableObjects()` call took to return (the harness's own work, which grows with the objects it aborts); per task = (all in − restart took) / (P × M). Growth = per task at the largest P over per task at the smallest, in the same mode and restart (at or below 1: cost per task does not grow with the number of parents).",
+      "P parents each start M tasks in one call, all parents at once; children answer in 1 s. With a restart, each child waits at a gate in the middle of its turn; once every child waits there, every object is restarted (`abortAllDurableObjects`) and the gate opens as they come back, so a restart always cuts short the same work: every child's turn. Restarted at = from the dispatch to that restart. Children ended = from the dispatch to the last child's end, as the SDK recorded it; all in = from the dispatch to the last notice accepted; restart took = how long the test's `abortAllDurableObjects()` call took to return (the harness's own work, which grows with the objects it aborts); per task = (all in − restart took) / (P × M). Growth = per task at the largest P over per task at the smallest, in the same mode and restart (at or below 1: cost per task does not grow with the number of parents).",
       ""
     );
     const base = (row: Parents) =>
@@ -366,6 +366,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           "mode",
           "restart",
           "dispatch all",
+          "restarted at",
           "restart took",
           "children ended",
           "all notices in",
@@ -379,6 +380,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           row.mode,
           row.restart ? "yes" : "no",
           ms(row.dispatchMs),
+          row.restartedAtMs === null ? "—" : ms(row.restartedAtMs),
           row.restart ? ms(row.restartMs) : "—",
           ms(row.childrenEndedMs),
           ms(row.allInMs),

@@ -39,6 +39,8 @@ export type ParentsRow = {
    * aborts, and left out of `perTaskMs`.
    */
   restartMs: number;
+  /** From the dispatch to the restart: when every child was in the middle of its turn. */
+  restartedAtMs: number | null;
   /** (all in − the restart's own time) / tasks. */
   perTaskMs: number;
   delivered: number;

@@ -69,6 +69,8 @@ export type ChildInput = {
   hangAfterStart?: boolean;
   /** Wait at this gate (see `openGate`) before answering, so many children end together. */
   gate?: string;
+  /** How often a child at the gate looks whether it opened (20 ms unless set). */
+  gatePollMs?: number;
 };
 
 // Gates children wait at, per isolate: how many wait, and whether it opened.
@@ -125,11 +127,11 @@ export class Worker extends Think<Env> {
       }),
       wait_gate: tool({
         description: "Wait until the gate opens.",
-        inputSchema: z.object({ gate: z.string() }),
-        execute: async ({ gate: name }) => {
+        inputSchema: z.object({ gate: z.string(), pollMs: z.number().optional() }),
+        execute: async ({ gate: name, pollMs }) => {
           const g = gate(name);
           g.waiting++;
-          while (!g.open) await new Promise((resolve) => setTimeout(resolve, 20));
+          while (!g.open) await new Promise((resolve) => setTimeout(resolve, pollMs ?? 20));
           return "open";
         }
       })
@@ -146,7 +148,8 @@ export class Worker extends Think<Env> {
         };
       }
       if (input.gate !== undefined && stepsSinceUser === 0) {
-        return { toolCalls: [{ toolName: "wait_gate", input: { gate: input.gate } }] };
+        const wait = { gate: input.gate, pollMs: input.gatePollMs };
+        return { toolCalls: [{ toolName: "wait_gate", input: wait }] };
       }
       const stats = childCalls.get(input.task) ?? { calls: 0, startedAt: [], endedAt: [] };
       stats.calls++;

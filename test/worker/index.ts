@@ -916,6 +916,11 @@ export class BenchParent extends BackgroundThink<Env> {
     this.sql`INSERT INTO bench_ticks VALUES (${kind}, ${Date.now()})`;
   }
 
+  /** A call that does nothing: its round trip shows how busy the runtime is. */
+  ping(): true {
+    return true;
+  }
+
   override async backgroundTick(payload?: { step?: number }): Promise<void> {
     this.#count("ours");
     await super.backgroundTick(payload);

@@ -5,7 +5,7 @@ import type { AgentToolRunInspection, RunAgentToolResult } from "agents";
 import { emit } from "./events";
 import { type EngineContext, logError, withTimeout } from "./host";
 import type { TaskRow } from "./rows";
-import { outcomeOf } from "./transitions";
+import { awaitsRun, outcomeOf } from "./transitions";
 import type { ChildClass } from "./types";
 
 /** What dispatch needs of a task: which child, which run, what input. */
@@ -161,9 +161,10 @@ export class Dispatcher {
    * A dispatch was rejected and the child has no record of the run. A child
    * restarted while the run was on its way rejects it too, and so may a retry
    * that races the restart: so the run is handed to it again (idempotent by
-   * runId) after a growing pause, up to `MAX_DISPATCH_RETRIES` times. Returns
-   * false when those are used up: a child that keeps refusing the run (its
-   * start throws) ends as a failed task.
+   * runId) after a growing pause, up to `MAX_DISPATCH_RETRIES` times; to the
+   * child of a task given up as lost too, whose late result is still awaited.
+   * Returns false when those are used up: a child that keeps refusing the run
+   * (its start throws) ends a running task as failed.
    */
   retryDispatch(ref: RunRef): boolean {
     const done = this.#retries.get(ref.run_id) ?? 0;
@@ -174,9 +175,9 @@ export class Dispatcher {
     this.#retries.set(ref.run_id, done + 1);
     this.#c.ctx.waitUntil(
       pause(RETRY_BASE_MS * 2 ** done).then(() => {
-        // Only the same attempt of a task still running gets the run again.
+        // Only the same attempt of a task still waiting on it gets the run again.
         const current = this.#c.ledger.tasks.get(ref.id);
-        if (current?.status === "running" && current.run_id === ref.run_id) {
+        if (current && awaitsRun(current) && current.run_id === ref.run_id) {
           this.attach(current, true);
         }
       })

@@ -15,6 +15,7 @@ import { decodeDelivery } from "./rows";
 import type { GiveUpReason, TaskStatus } from "./status";
 import {
   allowedFrom,
+  awaitsRun,
   type ChildOutcome,
   isInterruption,
   outcomeOf,
@@ -82,13 +83,16 @@ export class Settlement {
     const endedAt = seen.kind === "seen" ? seen.run.completedAt : childEnd;
     // A task given up stays open for its child's own result, and only for that:
     // no record (or the parent's view of an error) says nothing about the run.
-    if (!outcome && seen.kind === "none" && row.status === "running") {
+    if (!outcome && seen.kind === "none" && awaitsRun(row)) {
       // The child has no record of the run: the dispatch itself failed.
       if (settlement.error !== null) {
-        // Hand it over again a few times (a child restarted mid-dispatch takes it then), else fail.
+        // Hand it over again a few times (a child restarted mid-dispatch takes
+        // it then). Then a running task fails; one given up as lost said so already.
         if (this.#dispatcher.retryDispatch(row)) return;
-        outcome = { kind: "error", error: `dispatch failed: ${errorText(settlement.error)}` };
-      } else if (reported?.kind === "error") {
+        if (row.status === "running") {
+          outcome = { kind: "error", error: `dispatch failed: ${errorText(settlement.error)}` };
+        }
+      } else if (reported?.kind === "error" && row.status === "running") {
         outcome = reported;
       }
     }

@@ -2,7 +2,7 @@
 // which notice slot it opens. Pure, so the rules are tested in plain Node; the
 // ledger applies them with guarded UPDATEs so a lost race changes nothing.
 
-import type { TaskNoticeSlot, TaskStatus } from "./status";
+import type { GiveUpReason, TaskNoticeSlot, TaskStatus } from "./status";
 
 /** What a child's run ended as, as far as the parent can tell. */
 export type ChildOutcome =
@@ -85,4 +85,16 @@ const INTERRUPTED_RUN = /^Agent tool run was (interrupted|skipped) before the ch
 /** Whether an outcome is a restart cutting the run short, not the child's own end. */
 export function isInterruption(outcome: ChildOutcome): outcome is ChildOutcome & { kind: "error" } {
   return outcome.kind === "error" && INTERRUPTED_RUN.test(outcome.error);
+}
+
+/**
+ * Whether a task still waits on its child's run: running, or given up as
+ * lost (soft: the child may never have had the run, and a late child still
+ * gets it). A task given up at its budget had its child stopped.
+ */
+export function awaitsRun(row: {
+  status: TaskStatus;
+  give_up_reason: GiveUpReason | null;
+}): boolean {
+  return row.status === "running" || (row.status === "gave_up" && row.give_up_reason === "lost");
 }

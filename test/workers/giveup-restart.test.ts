@@ -4,7 +4,9 @@
 // taken for an outcome (a child restarted alone ends the task `failed`, with
 // a second notice for an error the child never had), or ends the run for
 // good (after a restart of everything, nothing hands the run over again, so
-// a late child's result never comes).
+// a late child's result never comes). And a late child restarted alone,
+// while the parent lives on: its failed hand-over was retried only for a
+// running task, so a task given up as lost never got its run again.
 import { abortAllDurableObjects } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
@@ -39,6 +41,33 @@ describe("a restart after a give-up as lost", () => {
       error: null
     });
     expect((await noticesOf(p)).map((n) => n.status)).toEqual(["gave_up"]);
+  });
+
+  it("of a late child alone, before it recorded the run: the run is handed over again and its result delivered", async () => {
+    const p = await strictParent();
+    const r = started(
+      await p.startTask("SlowStarter", {
+        task: uniqueName("late-alone"),
+        startDelayMs: 3000,
+        delayMs: 100
+      })
+    );
+    await until(
+      () => taskOf(p, r.taskId),
+      (t) => t?.status === "gave_up",
+      15_000
+    );
+    // The child is still waiting to record the run when it alone restarts:
+    // the parent, alive, sees its hand-over fail.
+    expect(await p.inspectChild("SlowStarter", r.runId)).toBeNull();
+    expect(await p.restartChild("SlowStarter", r.runId)).toBe(true);
+    const got = await until(
+      () => noticesOf(p),
+      (n) => n.length >= 2,
+      20_000
+    );
+    expect(got.map((n) => n.status)).toEqual(["gave_up", "completed"]);
+    expect((await taskOf(p, r.taskId))?.status).toBe("completed");
   });
 
   it("of everything, before a late child recorded the run: the run is handed over again and its result delivered", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TASK_STATUSES, type TaskStatus } from "../../src/engine/status";
-import { type TaskEvent, transition } from "../../src/engine/transitions";
+import { awaitsRun, type TaskEvent, transition } from "../../src/engine/transitions";
 
 const completed: TaskEvent = {
   type: "outcome",
@@ -74,5 +74,18 @@ describe("transition", () => {
       expect(transition(status, completed).to).toBeNull();
       expect(transition(status, errored).to).toBeNull();
     }
+  });
+});
+
+describe("awaitsRun", () => {
+  it("a running task, or one given up as lost, still waits on its run; nothing else does", () => {
+    const waits = (status: TaskStatus, reason: "lost" | "budget" | null = null) =>
+      awaitsRun({ status, give_up_reason: reason });
+    expect(waits("running")).toBe(true);
+    expect(waits("gave_up", "lost")).toBe(true);
+    // At its budget the engine stopped the child: nothing to hand over again.
+    expect(waits("gave_up", "budget")).toBe(false);
+    const others = TASK_STATUSES.filter((s) => s !== "running" && s !== "gave_up");
+    expect(others.map((s) => waits(s, "lost"))).toEqual(others.map(() => false));
   });
 });

@@ -17,6 +17,33 @@ function strictParent(name = uniqueName("giveup")) {
   return getAgentByName(testEnv.StrictParent, name);
 }
 
+type Parent = Awaited<ReturnType<typeof strictParent>>;
+
+/** A task whose child records the run 3 s late, given up as lost while the child still waits. */
+async function lateTaskGivenUp(p: Parent) {
+  const r = started(
+    await p.startTask("SlowStarter", { task: uniqueName("late"), startDelayMs: 3000, delayMs: 100 })
+  );
+  await until(
+    () => taskOf(p, r.taskId),
+    (t) => t?.status === "gave_up",
+    15_000
+  );
+  expect(await p.inspectChild("SlowStarter", r.runId)).toBeNull();
+  return r;
+}
+
+/** The late result came after the give-up: two notices, and the task completed. */
+async function expectLateResult(p: Parent, taskId: string) {
+  const got = await until(
+    () => noticesOf(p),
+    (n) => n.length >= 2,
+    20_000
+  );
+  expect(got.map((n) => n.status)).toEqual(["gave_up", "completed"]);
+  expect((await taskOf(p, taskId))?.status).toBe("completed");
+}
+
 describe("a restart after a give-up as lost", () => {
   it("of a never-starting child alone: the task stays given up, with its one notice", async () => {
     const p = await strictParent();
@@ -45,56 +72,16 @@ describe("a restart after a give-up as lost", () => {
 
   it("of a late child alone, before it recorded the run: the run is handed over again and its result delivered", async () => {
     const p = await strictParent();
-    const r = started(
-      await p.startTask("SlowStarter", {
-        task: uniqueName("late-alone"),
-        startDelayMs: 3000,
-        delayMs: 100
-      })
-    );
-    await until(
-      () => taskOf(p, r.taskId),
-      (t) => t?.status === "gave_up",
-      15_000
-    );
-    // The child is still waiting to record the run when it alone restarts:
-    // the parent, alive, sees its hand-over fail.
-    expect(await p.inspectChild("SlowStarter", r.runId)).toBeNull();
+    const r = await lateTaskGivenUp(p);
+    // The child alone restarts: the parent, alive, sees its hand-over fail.
     expect(await p.restartChild("SlowStarter", r.runId)).toBe(true);
-    const got = await until(
-      () => noticesOf(p),
-      (n) => n.length >= 2,
-      20_000
-    );
-    expect(got.map((n) => n.status)).toEqual(["gave_up", "completed"]);
-    expect((await taskOf(p, r.taskId))?.status).toBe("completed");
+    await expectLateResult(p, r.taskId);
   });
 
   it("of everything, before a late child recorded the run: the run is handed over again and its result delivered", async () => {
     const name = uniqueName("late");
-    let p = await strictParent(name);
-    const r = started(
-      await p.startTask("SlowStarter", {
-        task: uniqueName("late"),
-        startDelayMs: 3000,
-        delayMs: 100
-      })
-    );
-    await until(
-      () => taskOf(p, r.taskId),
-      (t) => t?.status === "gave_up",
-      15_000
-    );
-    // The child is still waiting to record the run when everything restarts.
-    expect(await p.inspectChild("SlowStarter", r.runId)).toBeNull();
+    const r = await lateTaskGivenUp(await strictParent(name));
     await abortAllDurableObjects();
-    p = await strictParent(name);
-    const got = await until(
-      () => noticesOf(p),
-      (n) => n.length >= 2,
-      20_000
-    );
-    expect(got.map((n) => n.status)).toEqual(["gave_up", "completed"]);
-    expect((await taskOf(p, r.taskId))?.status).toBe("completed");
+    await expectLateResult(await strictParent(name), r.taskId);
   });
 });

@@ -177,7 +177,7 @@ export class Dispatcher {
       pause(RETRY_BASE_MS * 2 ** done).then(() => {
         // Only the same attempt of a task still waiting on it gets the run again.
         const current = this.#c.ledger.tasks.get(ref.id);
-        if (current && awaitsRun(current) && current.run_id === ref.run_id) {
+        if (current && awaitsRun(current, Date.now()) && current.run_id === ref.run_id) {
           this.attach(current, true);
         }
       })

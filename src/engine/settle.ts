@@ -83,7 +83,7 @@ export class Settlement {
     const endedAt = seen.kind === "seen" ? seen.run.completedAt : childEnd;
     // A task given up stays open for its child's own result, and only for that:
     // no record (or the parent's view of an error) says nothing about the run.
-    if (!outcome && seen.kind === "none" && awaitsRun(row)) {
+    if (!outcome && seen.kind === "none" && awaitsRun(row, Date.now())) {
       // The child has no record of the run: the dispatch itself failed.
       if (settlement.error !== null) {
         // Hand it over again a few times (a child restarted mid-dispatch takes

@@ -88,13 +88,25 @@ export function isInterruption(outcome: ChildOutcome): outcome is ChildOutcome &
 }
 
 /**
- * Whether a task still waits on its child's run: running, or given up as
- * lost (soft: the child may never have had the run, and a late child still
- * gets it). A task given up at its budget had its child stopped.
+ * Whether a task still waits on its child's run at `now`: running, or given
+ * up as lost within its budget (soft: the child may never have had the run,
+ * and a late child still gets it, as recovery does after a restart). A task
+ * given up at its budget had its child stopped.
  */
-export function awaitsRun(row: {
-  status: TaskStatus;
-  give_up_reason: GiveUpReason | null;
-}): boolean {
-  return row.status === "running" || (row.status === "gave_up" && row.give_up_reason === "lost");
+export function awaitsRun(
+  row: {
+    status: TaskStatus;
+    give_up_reason: GiveUpReason | null;
+    started_at: number | null;
+    created_at: number;
+    budget_ms: number;
+  },
+  now: number
+): boolean {
+  if (row.status === "running") return true;
+  return (
+    row.status === "gave_up" &&
+    row.give_up_reason === "lost" &&
+    now < (row.started_at ?? row.created_at) + row.budget_ms
+  );
 }

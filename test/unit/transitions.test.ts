@@ -78,11 +78,17 @@ describe("transition", () => {
 });
 
 describe("awaitsRun", () => {
-  it("a running task, or one given up as lost, still waits on its run; nothing else does", () => {
-    const waits = (status: TaskStatus, reason: "lost" | "budget" | null = null) =>
-      awaitsRun({ status, give_up_reason: reason });
+  it("a running task, or one given up as lost within its budget, still waits on its run; nothing else does", () => {
+    const now = 10_000;
+    const waits = (status: TaskStatus, reason: "lost" | "budget" | null = null, budgetMs = 5000) =>
+      awaitsRun(
+        { status, give_up_reason: reason, started_at: 6000, created_at: 5000, budget_ms: budgetMs },
+        now
+      );
     expect(waits("running")).toBe(true);
     expect(waits("gave_up", "lost")).toBe(true);
+    // Its budget spent (from its start): the late child gets no run any more.
+    expect(waits("gave_up", "lost", 4000)).toBe(false);
     // At its budget the engine stopped the child: nothing to hand over again.
     expect(waits("gave_up", "budget")).toBe(false);
     const others = TASK_STATUSES.filter((s) => s !== "running" && s !== "gave_up");

@@ -211,8 +211,9 @@ export class Settlement {
       return;
     }
     if (isInterruption(outcome)) {
-      // A restart, not the child's end. A given-up task waits on for a real result.
-      if (row.status === "running") await this.#rerunOrFail(row, outcome);
+      // A restart, not the child's end: the task is run again if it still waits
+      // on its run (one given up as lost waits on for a late result).
+      if (awaitsRun(row, Date.now())) await this.#rerunOrFail(row, outcome);
       return;
     }
     const max = this.#c.options.maxStoredOutputChars;
@@ -372,7 +373,8 @@ export class Settlement {
   /**
    * A restart cut the attempt short. Run the task again under a fresh run id
    * (same task, key and notice slots), unless its policy, its attempts or its
-   * budget say otherwise: then it fails, saying why.
+   * budget say otherwise: then a running task fails, saying why, and one
+   * given up as lost stays given up (an interruption is not the child's result).
    */
   async #rerunOrFail(
     row: TaskRow,
@@ -398,6 +400,7 @@ export class Settlement {
       refusal = "its child had begun its turn, and this task reruns only untouched runs";
     }
     if (refusal !== null) {
+      if (row.status !== "running") return;
       const error = `${outcome.error} (not run again: ${refusal})`;
       if (await this.apply(row, { type: "outcome", outcome, stoppedByEngine: false }, { error })) {
         await stopCut();

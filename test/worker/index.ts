@@ -63,7 +63,7 @@ export type ChildInput = {
   fail?: string;
   /** Answer with this many characters instead of a short line. */
   outputChars?: number;
-  /** SlowStarter only: wait this long before the child records the run. */
+  /** SlowStarter and LateCutBeforeTurn only: wait this long before the child records the run. */
   startDelayMs?: number;
   /** SlowStarter only: its start never answers the parent (the child still runs). */
   hangAfterStart?: boolean;
@@ -249,6 +249,22 @@ export class CutBeforeTurn extends Worker {
   }
 }
 
+/**
+ * A CutBeforeTurn that is late too: each run is recorded `startDelayMs`
+ * after the hand-over, so a strict parent gives the task up as lost first;
+ * its first run is then recorded but its turn never begins.
+ */
+export class LateCutBeforeTurn extends CutBeforeTurn {
+  override async startAgentToolRun(
+    input: unknown,
+    options: { runId: string }
+  ): Promise<AgentToolRunInspection> {
+    const delay = (input as ChildInput).startDelayMs ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return super.startAgentToolRun(input, options);
+  }
+}
+
 /** Records a run and never starts its turn, every time: every attempt is cut short. */
 export class CutAlways extends Worker {
   override async startAgentToolRun(
@@ -422,6 +438,7 @@ const CHILDREN = {
   SlowStarter,
   BrokenStart,
   CutBeforeTurn,
+  LateCutBeforeTurn,
   CutAlways,
   CutMidTurn,
   FlakyInspect,

@@ -6,7 +6,9 @@
 // good (after a restart of everything, nothing hands the run over again, so
 // a late child's result never comes). And a late child restarted alone,
 // while the parent lives on: its failed hand-over was retried only for a
-// running task, so a task given up as lost never got its run again.
+// running task, so a task given up as lost never got its run again. And a
+// late child whose run a restart cut before its turn began: only a running
+// task was run again, so a task given up as lost never got its result.
 import { abortAllDurableObjects } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
@@ -19,17 +21,36 @@ function strictParent(name = uniqueName("giveup")) {
 
 type Parent = Awaited<ReturnType<typeof strictParent>>;
 
+type LateChild = "SlowStarter" | "LateCutBeforeTurn";
+
 /** A task whose child records the run 3 s late, given up as lost while the child still waits. */
-async function lateTaskGivenUp(p: Parent) {
-  const r = started(
-    await p.startTask("SlowStarter", { task: uniqueName("late"), startDelayMs: 3000, delayMs: 100 })
-  );
+async function lateTaskGivenUp(
+  p: Parent,
+  child: LateChild = "SlowStarter",
+  options: { rerun?: "always" | "never" } = {}
+) {
+  const task = uniqueName("late");
+  const r = started(await p.startTask(child, { task, startDelayMs: 3000, delayMs: 100 }, options));
   await until(
     () => taskOf(p, r.taskId),
     (t) => t?.status === "gave_up",
     15_000
   );
-  expect(await p.inspectChild("SlowStarter", r.runId)).toBeNull();
+  expect(await p.inspectChild(child, r.runId)).toBeNull();
+  return { ...r, task };
+}
+
+/**
+ * A task given up as lost whose late child then records the run but never
+ * begins its turn: a restart now makes the child seal the run as interrupted.
+ */
+async function lateRunCutGivenUp(p: Parent, options: { rerun?: "always" | "never" } = {}) {
+  const r = await lateTaskGivenUp(p, "LateCutBeforeTurn", options);
+  await until(
+    () => p.inspectChild("LateCutBeforeTurn", r.runId),
+    (seen) => seen !== null,
+    10_000
+  );
   return r;
 }
 
@@ -76,6 +97,47 @@ describe("a restart after a give-up as lost", () => {
     // The child alone restarts: the parent, alive, sees its hand-over fail.
     expect(await p.restartChild("SlowStarter", r.runId)).toBe(true);
     await expectLateResult(p, r.taskId);
+  });
+
+  it("of a late child alone, after it recorded the run but before its turn began: run again, its result delivered", async () => {
+    const p = await strictParent();
+    const r = await lateRunCutGivenUp(p);
+    expect(await p.restartChild("LateCutBeforeTurn", r.runId)).toBe(true);
+    await expectLateResult(p, r.taskId);
+    expect(await taskOf(p, r.taskId)).toMatchObject({ attempts: 2, error: null });
+    // The work was done once: the second attempt's child called its model once.
+    expect((await p.childStats(r.task)).calls).toBe(1);
+  });
+
+  it("of everything, after a late child recorded the run but before its turn began: run again, its result delivered", async () => {
+    const name = uniqueName("late-cut");
+    const r = await lateRunCutGivenUp(await strictParent(name));
+    await abortAllDurableObjects();
+    const p = await strictParent(name);
+    await expectLateResult(p, r.taskId);
+    expect(await taskOf(p, r.taskId)).toMatchObject({ attempts: 2, error: null });
+    expect((await p.childStats(r.task)).calls).toBe(1);
+  });
+
+  it('of a late child alone, its run cut before its turn, with rerun "never": the task stays given up, with its one notice', async () => {
+    const p = await strictParent();
+    const r = await lateRunCutGivenUp(p, { rerun: "never" });
+    expect(await p.restartChild("LateCutBeforeTurn", r.runId)).toBe(true);
+    // Time for the child to seal the run and the parent to hear of it.
+    await until(
+      async () => (await p.inspectChild("LateCutBeforeTurn", r.runId)) as { status: string } | null,
+      (seen) => seen?.status === "error",
+      10_000
+    );
+    await sleep(1500);
+    await p.makeJobsDue();
+    await sleep(1500);
+    expect(await taskOf(p, r.taskId)).toMatchObject({
+      status: "gave_up",
+      attempts: 1,
+      error: null
+    });
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["gave_up"]);
   });
 
   it("of everything, before a late child recorded the run: the run is handed over again and its result delivered", async () => {

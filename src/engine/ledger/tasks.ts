@@ -208,8 +208,9 @@ export class TaskLedger {
 
   /**
    * Run the task again under `runId`, attempt n + 1. Guarded on the attempt
-   * it replaces and on nobody stopping the task: false when another path got
-   * there first, so one attempt never gets two successors.
+   * it replaces, on the task still waiting on a run (running, or given up as
+   * lost: the caller checks its budget) and on nobody stopping it: false when
+   * another path got there first, so one attempt never gets two successors.
    */
   beginAttempt(
     row: Pick<TaskRow, "id" | "run_id" | "agent" | "attempts">,
@@ -220,7 +221,8 @@ export class TaskLedger {
       const moved = this.#sql.write(
         `UPDATE bg_tasks SET run_id = ?, attempts = attempts + 1, attempt_started_at = ?,
            confirmed = 0, null_streak = 0, quiet_since = NULL, progress_json = NULL
-         WHERE id = ? AND run_id = ? AND status = 'running' AND stop_reason IS NULL`,
+         WHERE id = ? AND run_id = ? AND stop_reason IS NULL
+           AND (status = 'running' OR (status = 'gave_up' AND give_up_reason = 'lost'))`,
         runId,
         now,
         row.id,

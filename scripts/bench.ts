@@ -285,7 +285,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
       "",
       "## 6. Burst: N dispatched in one call, then every child ending at once",
       "",
-      "One call from the test starts N tasks (ours: one `startMany`; the SDK: its detached `runAgentTool` once per task, inside the parent). Every child then waits at a gate until all N wait; the gate opens, and all N children end together. From the gate opening: last child ended = to the last child's end, as the SDK recorded it; parent heard = to the SDK's last finish hook in the parent (it has read the child's end); accepted = to the last notice's submission accepted (queued for a turn); in the chat = to the last notice's message entering the chat's history (its turn began); answered = to the end of the model's turn over it. Turns = submissions into the parent's chat (each one model turn). A small burst of each mode runs first, not measured (the first burst in an isolate pays for code not yet warm, seconds on the children's end). Then rounds of one run of each mode, ours first in odd rounds and the SDK first in even ones. Each run begins once the runtime is quiet (three round trips in a row to an idle object, each under 10 ms), so no run is measured while the last one's leftover work still runs. The ratios are of each mode's mean over all its runs; the ratio of each round shows the spread from run to run.",
+      "One call from the test starts N tasks (ours: one `startMany`; the SDK: its detached `runAgentTool` once per task, inside the parent). Every child then waits at a gate until all N wait (all at the gate = from the dispatch call until then); the gate opens 3 s later, and all N children end together. The 3 s let the ending start from a settled runtime in both modes: ours' children all start at once, and when the last reaches the gate the others' start-up work is still running; the SDK's dispatch spreads its children's start over its own time. From the gate opening: last child ended = to the last child's end, as the SDK recorded it; parent heard = to the SDK's last finish hook in the parent (it has read the child's end); accepted = to the last notice's submission accepted (queued for a turn); in the chat = to the last notice's message entering the chat's history (its turn began); answered = to the end of the model's turn over it. Turns = submissions into the parent's chat (each one model turn). A small burst of each mode runs first, not measured (the first burst in an isolate pays for code not yet warm, seconds on the children's end). Then rounds of one run of each mode, ours first in odd rounds and the SDK first in even ones. Each run begins once the runtime is quiet (three round trips in a row to an idle object, each under 10 ms), so no run is measured while the last one's leftover work still runs. The ratios are of each mode's mean over all its runs; the ratio of each round shows the spread from run to run.",
       ""
     );
     out.push(
@@ -297,6 +297,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           "N",
           "dispatch (from the caller)",
           "inside the parent",
+          "all at the gate",
           "last child ended",
           "parent heard",
           "accepted",
@@ -313,6 +314,7 @@ function render(r: Results, startedAt: Date, seconds: number): string {
           d.n,
           ms(d.dispatchMs),
           ms(d.dispatchInsideMs),
+          ms(d.atGateMs),
           ms(d.childrenEndedMs),
           ms(d.heardMs),
           ms(d.allInMs),

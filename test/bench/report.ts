@@ -10,6 +10,8 @@ export type Burst = {
   n: number;
   dispatchMs: number;
   dispatchInsideMs: number;
+  /** From the dispatch call to every child waiting at the gate. */
+  atGateMs: number;
   waiting: number;
   /** From the gate opening to the last notice accepted (its submission queued). */
   allInMs: number;

@@ -308,6 +308,7 @@ describe("benchmarks", () => {
         dispatchMs,
         dispatchInsideMs: ms,
         atGateMs,
+        holdMs: SIZES.burstHoldMs,
         waiting,
         allInMs: Math.max(...notices.map((x) => x.createdAt)) - opened,
         inChatMs: Math.max(...notices.map((x) => x.appliedAt ?? Number.NaN)) - opened,

@@ -12,6 +12,8 @@ export type Burst = {
   dispatchInsideMs: number;
   /** From the dispatch call to every child waiting at the gate. */
   atGateMs: number;
+  /** How long the gate stayed shut after every child waited at it. */
+  holdMs: number;
   waiting: number;
   /** From the gate opening to the last notice accepted (its submission queued). */
   allInMs: number;

@@ -186,14 +186,19 @@ export class NeverStarts extends Worker {
   }
 }
 
+/** A late child's wait before it records a run: its input's `startDelayMs`. */
+function lateStart(input: unknown): Promise<unknown> {
+  const delay = (input as ChildInput).startDelayMs ?? 0;
+  return new Promise((resolve) => setTimeout(resolve, delay));
+}
+
 /** A child whose first write is late: null for `startDelayMs`, then a normal run. */
 export class SlowStarter extends Worker {
   override async startAgentToolRun(
     input: unknown,
     options: { runId: string }
   ): Promise<AgentToolRunInspection> {
-    const delay = (input as ChildInput).startDelayMs ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await lateStart(input);
     const started = await super.startAgentToolRun(input, options);
     // The parent never hears that the child took the run (as when the answer is lost).
     if ((input as ChildInput).hangAfterStart) return new Promise<AgentToolRunInspection>(() => {});
@@ -259,8 +264,7 @@ export class LateCutBeforeTurn extends CutBeforeTurn {
     input: unknown,
     options: { runId: string }
   ): Promise<AgentToolRunInspection> {
-    const delay = (input as ChildInput).startDelayMs ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await lateStart(input);
     return super.startAgentToolRun(input, options);
   }
 }

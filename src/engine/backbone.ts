@@ -1,5 +1,6 @@
 // The backbone: one scheduled job per parent, armed while anything is
-// running, owed or scheduled, and none otherwise; and what one tick does.
+// followed (running, or given up as lost and still waiting on its late
+// run), owed or scheduled, and none otherwise; and what one tick does.
 // A tick inspects only the runs no live fast path follows (or whose child
 // has not yet taken them, as far as the SDK's own registry shows, or whose
 // budget is due), a few at a time, so its cost does not grow with the runs
@@ -9,6 +10,7 @@ import { cadenceDelayMs, nextTickAt } from "./cadence";
 import { emit } from "./events";
 import { BACKBONE_CALLBACK, type EngineContext, logError } from "./host";
 import type { TaskRow } from "./rows";
+import { awaitsRun } from "./transitions";
 
 /** What a tick asks of the engine around it. */
 export type TickPorts = {
@@ -50,11 +52,13 @@ export class Backbone {
     this.#armed = null; // the armed job has fired
     const { ledger, options } = this.#c;
     const now = Date.now();
-    const running = ledger.tasks.runningRefs();
+    const followed = ledger.tasks.followedRefs(now);
+    const running = followed.filter((ref) => ref.status === "running");
     // A run its fast path follows needs a look only to learn that its child
     // has it (a child that never takes it is given up as lost). The SDK's own
     // registry says so for most, with no call into a child: only the rest are
-    // asked, and not before that look could count toward a loss.
+    // asked, and not before that look could count toward a loss. A late run
+    // (its task given up already) is looked at only when no fast path follows it.
     const taken = new Set(
       this.#c.host.runsTaken(
         running
@@ -64,13 +68,14 @@ export class Backbone {
     );
     ledger.tasks.confirmRuns([...taken]);
     const firstLookMs = Math.min(options.lostGraceMs / options.nullTolerance, MAX_FIRST_LOOK_MS);
-    const due = running.filter(
+    const due = followed.filter(
       (ref) =>
-        ref.budget_at <= now ||
         !ports.isLive(ref.run_id) ||
-        (ref.confirmed === 0 &&
-          !taken.has(ref.run_id) &&
-          now - ref.attempt_started_at >= firstLookMs)
+        (ref.status === "running" &&
+          (ref.budget_at <= now ||
+            (ref.confirmed === 0 &&
+              !taken.has(ref.run_id) &&
+              now - ref.attempt_started_at >= firstLookMs)))
     );
     const until = now + TICK_INSPECT_MS;
     let next = 0;
@@ -80,7 +85,7 @@ export class Backbone {
         const ref = due[i];
         inspected++;
         const row = ref ? ledger.tasks.get(ref.id) : undefined;
-        if (row?.status !== "running") continue;
+        if (!row || !awaitsRun(row, now)) continue;
         await ports
           .watch(row, now)
           .catch((error: unknown) => logError(`inspecting ${row.id} failed`, error));
@@ -92,6 +97,7 @@ export class Backbone {
     await ports.sweep(now);
     emit(this.#c.source, "background:tick", () => ({
       running: running.length,
+      late: followed.length - running.length,
       inspected,
       owed: ledger.notices.countOwed(),
       ms: Date.now() - now
@@ -121,11 +127,14 @@ export class Backbone {
     if (opts.reset && this.#armed && !(await host.agent.getScheduleById(this.#armed.id))) {
       this.#armed = null; // cancelled behind our back: armed again below
     }
-    const watching = ledger.tasks.countRunning() > 0 || ledger.notices.countOwed() > 0;
+    const now = Date.now();
+    // A late run is followed too: a restart may cut its hand-over, and only
+    // this job wakes the parent to hand it over again (a fast path does not
+    // outlive the object).
+    const watching = ledger.tasks.countFollowed(now) > 0 || ledger.notices.countOwed() > 0;
     const runAt = ledger.tasks.earliestRunAt();
     // Every tick sweeps; retention's next due time is one more deadline (an
     // idle parent's only one: it is woken for a sweep only when one is due).
-    const now = Date.now();
     const sweepAt = this.#nextSweep(now);
     if (!watching && runAt === null && sweepAt === null) {
       this.#step = 0; // new work starts at the fast end

@@ -248,7 +248,7 @@ export class BackgroundEngine implements BackgroundTasks {
     }
     // Give-up as lost is soft: a late child still gets its run (a restart may
     // have cut the hand-over short), within the task's budget.
-    for (const row of ledger.tasks.lostWithinBudget(Date.now())) this.#dispatcher.attach(row, true);
+    for (const row of ledger.tasks.awaitingLateRun(Date.now())) this.#dispatcher.attach(row, true);
     await this.#promoter.promote();
     ctx.waitUntil(
       this.#delivery

@@ -65,8 +65,14 @@ export type BackgroundEventPayloads = {
     retryInMs: number | null;
     error: string;
   };
-  /** One backbone tick. */
-  "background:tick": { running: number; inspected: number; owed: number; ms: number };
+  /** One backbone tick; `late`: tasks given up as lost whose late run it still follows. */
+  "background:tick": {
+    running: number;
+    late: number;
+    inspected: number;
+    owed: number;
+    ms: number;
+  };
   /** An ended task was pruned: its rows, children and records removed. */
   "background:pruned": { taskId: string; status: TaskStatus; attempts: number };
 };

@@ -134,14 +134,17 @@ export class Settlement {
   }
 
   /**
-   * One backbone look at a running task: its outcome if it has one, else the
-   * inspection counted (an RPC that failed is not a `null`), and give-up when
-   * its budget is spent or its child never reported the run.
+   * One backbone look at a task it follows: its outcome if it has one, else
+   * the inspection counted (an RPC that failed is not a `null`), and give-up
+   * when its budget is spent or its child never reported the run. A task
+   * given up as lost is never given up again: its late run is handed over
+   * again if its child does not hold it, and followed to its end if it does.
    */
   async watch(row: TaskRow, now: number): Promise<void> {
     // A child without a live fast path here may hold a stale row after a
     // restart: let it reconcile. With one, its own re-attach drives it.
     const live = this.#dispatcher.isLive(row.run_id);
+    const late = row.status !== "running";
     const seen: Inspection = await this.#dispatcher.inspect(row, !live);
     const outcome = seen.kind === "seen" ? outcomeOf(seen.run) : null;
     if (outcome) {
@@ -164,8 +167,10 @@ export class Settlement {
       if (progress) this.#c.changed(row.id);
     } else if (seen.kind === "none") {
       ledger.tasks.recordInspection(row, now, null);
+      // Idempotent by run id: a child that has the run by now keeps it.
+      if (late && !live) this.#dispatcher.attach(row, true);
     }
-    if (now >= (row.started_at ?? row.created_at) + row.budget_ms) {
+    if (!late && now >= (row.started_at ?? row.created_at) + row.budget_ms) {
       await this.giveUp(row, "budget");
       return;
     }
@@ -184,6 +189,7 @@ export class Settlement {
     }
     const attemptStart = row.attempt_started_at ?? row.started_at ?? row.created_at;
     if (
+      !late &&
       seen.kind === "none" &&
       row.null_streak + 1 >= options.nullTolerance &&
       now - attemptStart >= options.lostGraceMs
@@ -400,6 +406,8 @@ export class Settlement {
       refusal = "its child had begun its turn, and this task reruns only untouched runs";
     }
     if (refusal !== null) {
+      // The run is over, and nothing waits on it any more.
+      ledger.tasks.markRunCut(row.run_id, now);
       if (row.status !== "running") return;
       const error = `${outcome.error} (not run again: ${refusal})`;
       if (await this.apply(row, { type: "outcome", outcome, stoppedByEngine: false }, { error })) {

@@ -31,10 +31,10 @@ export async function runBackbone(stub: AnyStub): Promise<boolean> {
       .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'cf_agents_jobs'")
       .toArray();
     if (table.length === 0) return;
-    // The SDK runs a job whose time has passed; a second ago always has.
+    // The SDK runs a job whose time (epoch ms) has passed; a second ago always has.
     sql.exec(
       "UPDATE cf_agents_jobs SET time = ? WHERE fn = ?",
-      Math.floor(Date.now() / 1000) - 1,
+      Date.now() - 1000,
       BACKBONE_CALLBACK
     );
   });

@@ -1,5 +1,5 @@
-// The checker can fail: faults planted on purpose, in a real parent's chat
-// and in a plan, are each reported as what they are. Without this, a
+// The checker can fail: faults planted on purpose, in a real parent's chat,
+// in a plan and in its schedule, are each reported as what they are. Without this, a
 // campaign reporting "0 lost" could be a checker that sees nothing.
 
 import { describe, expect, it } from "vitest";
@@ -73,5 +73,13 @@ describe("the checker", () => {
       ])
     );
     expect(planted.failures).toHaveLength(3);
+
+    // Planted on the parent: a backbone job left armed while no task waits on a run.
+    await parent.call((s) => s.plantTick());
+    const idle = check(facts(await watcher.look()));
+    expect(idle.backboneNotIdle).toBe(1);
+    expect(idle.failures).toEqual(
+      expect.arrayContaining([expect.stringContaining("parent 0: backbone not idle (1 jobs)")])
+    );
   });
 });

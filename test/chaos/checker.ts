@@ -75,14 +75,24 @@ export function expectationOf(
 }
 
 /**
+ * Whether a parent's backbone is as idle as it should be: no job, or one
+ * kept for a task given up as lost within its budget (its late run may
+ * still come, and a restart may cut its hand-over).
+ */
+function backboneIdle(view: ChaosView, now: number): boolean {
+  return view.ticks === 0 || view.tasks.some((t) => t.lateUntil !== null && t.lateUntil > now);
+}
+
+/**
  * Whether the round has settled: every task ended (a late run that was
  * given up is waited on for its result), every notice owed is out of the
  * ledger's hands (delivered or failed), every notice expected is in the
  * chat, and every backbone is idle.
  */
 export function isSettled(facts: RoundFacts): boolean {
+  const now = Date.now();
   for (const view of facts.views) {
-    if (view.ticks > 0) return false;
+    if (!backboneIdle(view, now)) return false;
     if (view.slots.some((s) => s.deliveredAt === null && s.failedAt === null)) return false;
   }
   for (const record of facts.tasks) {
@@ -100,8 +110,9 @@ export function isSettled(facts: RoundFacts): boolean {
 
 /**
  * Whether the engine has nothing in flight for the round: every task ended,
- * no notice owed, every backbone idle. A round at rest that has not settled
- * is missing something nothing is on its way to bring.
+ * no notice owed, no backbone job at all (one kept for a late run is
+ * something in flight). A round at rest that has not settled is missing
+ * something nothing is on its way to bring.
  */
 export function atRest(facts: RoundFacts): boolean {
   return (
@@ -217,8 +228,9 @@ export function check(facts: RoundFacts): RoundCheck {
     if (problems.length > 0) out.failures.push(`${label}: ${problems.join("; ")}`);
   }
 
+  const now = Date.now();
   facts.views.forEach((view, parent) => {
-    if (view.ticks > 0) {
+    if (!backboneIdle(view, now)) {
       out.backboneNotIdle++;
       out.failures.push(`${facts.label} parent ${parent}: backbone not idle (${view.ticks} jobs)`);
     }

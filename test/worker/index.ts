@@ -45,6 +45,7 @@ export type Env = {
   SoakParent: DurableObjectNamespace<SoakParent>;
   SoakKeepParent: DurableObjectNamespace<SoakKeepParent>;
   StrictParent: DurableObjectNamespace<StrictParent>;
+  QuickReattachParent: DurableObjectNamespace<QuickReattachParent>;
   ThresholdParent: DurableObjectNamespace<ThresholdParent>;
   ToolParent: DurableObjectNamespace<ToolParent>;
   BenchParent: DurableObjectNamespace<BenchParent>;
@@ -472,6 +473,7 @@ function envelope(error: unknown): ErrorEnvelope {
   };
 }
 
+/** A row of the SDK's job table: `time` is epoch ms (whole seconds). */
 type JobRow = { id: string; callback: string; time: number; payload: string | null };
 
 // ── Parents ─────────────────────────────────────────────────────────────────
@@ -741,8 +743,8 @@ export class TestParent extends BackgroundThink<Env> {
 
   /** Make every job due now (alarms are driven on purpose in tests). */
   makeJobsDue(): number {
-    const now = Math.floor(Date.now() / 1000) - 1;
-    this.sql`UPDATE cf_agents_jobs SET time = ${now}`;
+    // The SDK runs a job whose time (epoch ms) has passed.
+    this.sql`UPDATE cf_agents_jobs SET time = ${Date.now() - 1000}`;
     return this.jobs().length;
   }
 
@@ -841,6 +843,15 @@ export class StrictParent extends TestParent {
     nullTolerance: 1,
     lostGraceMs: 0
   };
+}
+
+/**
+ * A StrictParent whose SDK gives up re-attaching to a silent child run after
+ * half a second (not two minutes): its own re-attach after a restart ends
+ * while the child still runs.
+ */
+export class QuickReattachParent extends StrictParent {
+  static options = { agentToolReattachNoProgressTimeoutMs: 500 };
 }
 
 /**
@@ -1164,6 +1175,8 @@ export type ChaosTask = {
   inspections: number;
   /** The SDK's own record of the current run on this parent, if any. */
   sdkStatus: string | null;
+  /** Given up as lost: until when its late run may still come (its budget's end), else null. */
+  lateUntil: number | null;
 };
 
 /** One notice slot in the ledger: a task's, or a batch's (`subjectId` is then the batch). */
@@ -1190,7 +1203,7 @@ export type ChaosView = {
   tasks: ChaosTask[];
   slots: ChaosSlot[];
   chat: ChaosNotice[];
-  /** Backbone jobs left (an idle parent has none). */
+  /** Backbone jobs due within the hour (an idle parent has none). */
   ticks: number;
   /** Notice submissions Think has stored. */
   submitted: number;
@@ -1266,7 +1279,11 @@ export class ChaosParent extends TestParent {
       summary: t.summary,
       batchId: t.batchId,
       inspections: t.inspections,
-      sdkStatus: sdk.get(t.runId) ?? null
+      sdkStatus: sdk.get(t.runId) ?? null,
+      lateUntil:
+        t.status === "gave_up" && t.giveUpReason === "lost"
+          ? (t.startedAt ?? t.createdAt) + t.budgetMs
+          : null
     }));
   }
 
@@ -1311,7 +1328,7 @@ export class ChaosParent extends TestParent {
       chat: this.noticeMessages(),
       // An idle parent keeps only its retention sweep, days ahead: polling is due within the hour.
       ticks: this.jobs().filter(
-        (j) => j.callback === "backgroundTick" && j.time * 1000 < Date.now() + 60 * 60 * 1000
+        (j) => j.callback === "backgroundTick" && j.time < Date.now() + 60 * 60 * 1000
       ).length,
       submitted
     };
@@ -1397,6 +1414,11 @@ export class ChaosParent extends TestParent {
     await this.session.deleteMessages([id]);
     await this.syncMessagesFromStorage();
     return !this.messages.some((m) => m.id === id);
+  }
+
+  /** A planted fault: a backbone job left armed (ten minutes ahead) with nothing to follow. */
+  async plantTick(): Promise<void> {
+    await this.schedule(600, "backgroundTick", { step: 1 }, { idempotent: false });
   }
 
   /** A planted fault: append a copy of one message (stamp and all) under a new id. */
@@ -1757,7 +1779,7 @@ export class CallbackHost extends BackgroundAgent<Env> {
   }
 
   makeJobsDue(): number {
-    this.sql`UPDATE cf_agents_jobs SET time = ${Math.floor(Date.now() / 1000) - 1}`;
+    this.sql`UPDATE cf_agents_jobs SET time = ${Date.now() - 1000}`;
     return this.jobs().length;
   }
 }
@@ -1855,7 +1877,7 @@ export class AIChatParent extends BackgroundAIChatAgent<Env> {
   }
 
   makeJobsDue(): number {
-    this.sql`UPDATE cf_agents_jobs SET time = ${Math.floor(Date.now() / 1000) - 1}`;
+    this.sql`UPDATE cf_agents_jobs SET time = ${Date.now() - 1000}`;
     return this.sql<{ n: number }>`SELECT COUNT(*) AS n FROM cf_agents_jobs`[0]?.n ?? 0;
   }
 }

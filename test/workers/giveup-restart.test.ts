@@ -8,29 +8,52 @@
 // while the parent lives on: its failed hand-over was retried only for a
 // running task, so a task given up as lost never got its run again. And a
 // late child whose run a restart cut before its turn began: only a running
-// task was run again, so a task given up as lost never got its result.
-import { abortAllDurableObjects } from "cloudflare:test";
+// task was run again, so a task given up as lost never got its result. And
+// only a running task was followed: once the parent's own re-attach gave up
+// on a late run, or a restart cut a late hand-over while nothing else would
+// wake the parent, the late result never came.
+import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
 import { getAgentByName } from "agents";
 import { describe, expect, it } from "vitest";
-import { noticesOf, sleep, started, taskOf, testEnv, uniqueName, until } from "./helpers";
+import {
+  noticesOf,
+  pollingJobs,
+  sleep,
+  started,
+  taskOf,
+  testEnv,
+  uniqueName,
+  until
+} from "./helpers";
 
 /** Gives a run up as lost after one null inspection, with no grace. */
 function strictParent(name = uniqueName("giveup")) {
   return getAgentByName(testEnv.StrictParent, name);
 }
 
-type Parent = Awaited<ReturnType<typeof strictParent>>;
+/** A strict parent whose SDK gives up re-attaching to a silent child after half a second. */
+function quickReattachParent(name = uniqueName("quick")) {
+  return getAgentByName(testEnv.QuickReattachParent, name);
+}
+
+type Parent =
+  | Awaited<ReturnType<typeof strictParent>>
+  | Awaited<ReturnType<typeof quickReattachParent>>;
 
 type LateChild = "SlowStarter" | "LateCutBeforeTurn";
 
-/** A task whose child records the run 3 s late, given up as lost while the child still waits. */
+/**
+ * A task whose child records the run 3 s late, given up as lost while the
+ * child still waits. Its turn then takes `delayMs`.
+ */
 async function lateTaskGivenUp(
   p: Parent,
   child: LateChild = "SlowStarter",
-  options: { rerun?: "always" | "never" } = {}
+  options: { rerun?: "always" | "never" } = {},
+  delayMs = 100
 ) {
   const task = uniqueName("late");
-  const r = started(await p.startTask(child, { task, startDelayMs: 3000, delayMs: 100 }, options));
+  const r = started(await p.startTask(child, { task, startDelayMs: 3000, delayMs }, options));
   await until(
     () => taskOf(p, r.taskId),
     (t) => t?.status === "gave_up",
@@ -138,6 +161,10 @@ describe("a restart after a give-up as lost", () => {
       error: null
     });
     expect((await noticesOf(p)).map((n) => n.status)).toEqual(["gave_up"]);
+    // Its run is over: after one more tick nothing follows it, and the parent is not woken for it.
+    await p.makeJobsDue();
+    await runDurableObjectAlarm(p as unknown as DurableObjectStub);
+    expect(await pollingJobs(p)).toEqual([]);
   });
 
   it("of everything, before a late child recorded the run: the run is handed over again and its result delivered", async () => {
@@ -145,5 +172,44 @@ describe("a restart after a give-up as lost", () => {
     const r = await lateTaskGivenUp(await strictParent(name));
     await abortAllDurableObjects();
     await expectLateResult(await strictParent(name), r.taskId);
+  });
+
+  it("of everything, before a late child recorded the run, with nothing else to wake the parent: its own job wakes it, and the result is delivered", async () => {
+    const name = uniqueName("late-asleep");
+    const p = await strictParent(name);
+    const r = await lateTaskGivenUp(p);
+    // The give-up's notice is in the chat: nothing is owed, nothing runs.
+    await until(
+      () => noticesOf(p),
+      (n) => n.length > 0
+    );
+    await abortAllDurableObjects();
+    // Nothing calls the parent now. The child's work is watched through
+    // another object (the test children count their model calls per isolate).
+    const other = await strictParent();
+    const worked = await until(
+      () => other.childStats(r.task),
+      (stats) => stats.calls > 0,
+      15_000
+    );
+    expect(worked.calls).toBe(1);
+    await expectLateResult(await strictParent(name), r.taskId);
+  });
+
+  it("of everything, after a late child recorded the run, when the SDK's own re-attach gives up on it: the run is followed to its end and its result delivered", async () => {
+    const name = uniqueName("late-quick");
+    const p = await quickReattachParent(name);
+    // The child's model takes 4 s: the SDK's half-second re-attach gives up while it runs.
+    const r = await lateTaskGivenUp(p, "SlowStarter", {}, 4000);
+    // Its turn has begun (a restart before that is fault 10's path: a rerun).
+    await until(
+      () => p.childStats(r.task),
+      (stats) => stats.calls > 0,
+      10_000
+    );
+    await abortAllDurableObjects();
+    const after = await quickReattachParent(name);
+    await expectLateResult(after, r.taskId);
+    expect(await taskOf(after, r.taskId)).toMatchObject({ attempts: 1, error: null });
   });
 });

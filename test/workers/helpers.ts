@@ -100,14 +100,12 @@ export async function runTools(p: ToolParentStub, calls: Call[]): Promise<Envelo
 
 /**
  * The backbone's polling jobs: due within the hour. An idle parent keeps at
- * most one backbone job, its retention sweep, days ahead (jobs are timed in
- * seconds).
+ * most one backbone job, its retention sweep, days ahead (the SDK times its
+ * jobs in epoch ms).
  */
 export async function pollingJobs(p: {
   jobs(): Promise<{ callback: string; time: number }[]>;
 }): Promise<{ callback: string; time: number }[]> {
   const hour = Date.now() + 60 * 60 * 1000;
-  return (await p.jobs()).filter(
-    (job) => job.callback === "backgroundTick" && job.time * 1000 < hour
-  );
+  return (await p.jobs()).filter((job) => job.callback === "backgroundTick" && job.time < hour);
 }

@@ -9,7 +9,7 @@ import { Sql } from "./sql";
 import { TaskLedger } from "./tasks";
 
 export type { NoticeTarget } from "./notices";
-export type { NewTask, RunningRef, SettleFields } from "./tasks";
+export type { FollowedRef, NewTask, SettleFields } from "./tasks";
 
 export class Ledger {
   readonly sql: Sql;

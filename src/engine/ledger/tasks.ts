@@ -44,14 +44,28 @@ export type SettleFields = {
   cancelReason?: string;
 };
 
-/** What the backbone needs of a running task to choose whether to inspect it. */
-export type RunningRef = {
+/** What the backbone needs of a task it follows to choose whether to inspect it. */
+export type FollowedRef = {
   id: string;
   run_id: string;
+  status: "running" | "gave_up";
   confirmed: number;
   budget_at: number;
   attempt_started_at: number;
 };
+
+/**
+ * A task given up as lost that still waits on its late run: within its
+ * budget (as `awaitsRun` says), and besides, not being pruned and its run
+ * not cut short for good (a restart cut it and no rerun was allowed). `?` is now.
+ */
+const AWAITS_LATE_RUN = `status = 'gave_up' AND give_up_reason = 'lost' AND pruning_at IS NULL
+  AND COALESCE(started_at, created_at) + budget_ms > ?
+  AND NOT EXISTS (SELECT 1 FROM bg_runs r
+    WHERE r.run_id = bg_tasks.run_id AND r.interrupted_at IS NOT NULL)`;
+
+/** The tasks the backbone follows: running, or awaiting a late run. `IN` keeps it on the status index. */
+const FOLLOWED = `status IN ('running', 'gave_up') AND (status = 'running' OR (${AWAITS_LATE_RUN}))`;
 
 export class TaskLedger {
   readonly #sql: Sql;
@@ -122,13 +136,23 @@ export class TaskLedger {
     );
   }
 
-  /** Every running task, as little as the backbone needs to choose what to inspect. */
-  runningRefs(): RunningRef[] {
-    return this.#sql.rows<RunningRef>(
-      `SELECT id, run_id, confirmed, COALESCE(started_at, created_at) + budget_ms AS budget_at,
+  /**
+   * Every task the backbone follows (running, or given up as lost and still
+   * waiting on its late run), as little as it needs to choose what to inspect.
+   */
+  followedRefs(now: number): FollowedRef[] {
+    return this.#sql.rows<FollowedRef>(
+      `SELECT id, run_id, status, confirmed,
+         COALESCE(started_at, created_at) + budget_ms AS budget_at,
          COALESCE(attempt_started_at, started_at, created_at) AS attempt_started_at
-       FROM bg_tasks WHERE status = 'running' ORDER BY created_at, id`
+       FROM bg_tasks WHERE ${FOLLOWED} ORDER BY created_at, id`,
+      now
     );
+  }
+
+  /** How many tasks the backbone follows (see `followedRefs`). */
+  countFollowed(now: number): number {
+    return this.#sql.count(`SELECT COUNT(*) AS n FROM bg_tasks WHERE ${FOLLOWED}`, now);
   }
 
   running(): TaskRow[] {
@@ -137,12 +161,10 @@ export class TaskLedger {
     );
   }
 
-  /** Tasks given up as lost whose budget has not run out: a late result may still come. */
-  lostWithinBudget(now: number): TaskRow[] {
+  /** Tasks given up as lost that still wait on their late run: its result may still come. */
+  awaitingLateRun(now: number): TaskRow[] {
     return this.#sql.rows<TaskRow>(
-      `SELECT * FROM bg_tasks WHERE status = 'gave_up' AND give_up_reason = 'lost'
-         AND pruning_at IS NULL AND COALESCE(started_at, created_at) + budget_ms > ?
-       ORDER BY created_at, id`,
+      `SELECT * FROM bg_tasks WHERE ${AWAITS_LATE_RUN} ORDER BY created_at, id`,
       now
     );
   }
@@ -233,6 +255,15 @@ export class TaskLedger {
       this.#insertRun(runId, row.id, row.attempts + 1, row.agent, now);
       return true;
     });
+  }
+
+  /** A restart cut this run short and it is not run again: nothing waits on it any more. */
+  markRunCut(runId: string, now: number): void {
+    this.#sql.write(
+      "UPDATE bg_runs SET interrupted_at = ? WHERE run_id = ? AND interrupted_at IS NULL",
+      now,
+      runId
+    );
   }
 
   /** Every child run a task has had, oldest first. */

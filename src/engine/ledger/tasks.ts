@@ -58,6 +58,7 @@ export type FollowedRef = {
  * A task given up as lost that still waits on its late run: within its
  * budget (as `awaitsRun` says), and besides, not being pruned and its run
  * not cut short for good (a restart cut it and no rerun was allowed). `?` is now.
+ * The rule is stated twice; test/workers/late-run-rule.test.ts keeps the two in step.
  */
 const AWAITS_LATE_RUN = `status = 'gave_up' AND give_up_reason = 'lost' AND pruning_at IS NULL
   AND COALESCE(started_at, created_at) + budget_ms > ?

@@ -155,12 +155,19 @@ export class BackgroundEngine implements BackgroundTasks {
     return this.#reads.waitFor(taskIds, options);
   }
 
-  /** The task with its child's latest progress, asked of the child now. */
+  /**
+   * The task with its child's latest progress, asked of the child now. Only
+   * progress that moved is recorded: the same report read again is no sign
+   * of life, so checking on a stalled run never hides its stall.
+   */
   async refresh(taskId: string): Promise<BackgroundTask | null> {
     const row = this.#c.ledger.tasks.get(checkId(taskId, "taskId"));
     if (row?.status === "running") {
       const seen = await this.#dispatcher.inspect(row, false);
-      if (seen.kind === "seen" && seen.run.progress) this.#progress(row.run_id, seen.run.progress);
+      const progress = seen.kind === "seen" ? seen.run.progress : undefined;
+      if (progress && JSON.stringify(progress) !== row.progress_json) {
+        this.#progress(row.run_id, progress);
+      }
     }
     return this.get(taskId);
   }

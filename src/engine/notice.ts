@@ -34,7 +34,7 @@ export type FinishNotice = TaskNotice & { idempotencyKey: string };
 export function cutText(text: string, max: number, taskId: string): string {
   if (text.length <= max) return text;
   const rest = text.length - max;
-  return `${text.slice(0, max)}\n\n[output cut: ${rest} more characters. Read the whole output with getTask("${taskId}") or check_background_task { task_id: "${taskId}", offset: ${max} }.]`;
+  return `${text.slice(0, max)}\n\n[output cut: ${rest} more characters. Read on with check_background_task { task_id: "${taskId}", offset: ${max} }.]`;
 }
 
 export function outputText(task: BackgroundTask): string {

@@ -96,6 +96,6 @@ describe("notice text", () => {
     const cut = cutText("x".repeat(250), 100, "task_9");
     expect(cut.startsWith("x".repeat(100))).toBe(true);
     expect(cut).toContain("150 more characters");
-    expect(cut).toContain('getTask("task_9")');
+    expect(cut).toContain('check_background_task { task_id: "task_9", offset: 100 }');
   });
 });

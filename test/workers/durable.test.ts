@@ -298,6 +298,39 @@ describe("a run its child never settles after a restart (a recovery that never e
     expect(await taskOf(p, r.taskId)).toMatchObject({ status: "completed", attempts: 2 });
   }, 45_000);
 
+  it("checking on it (as check_background_task does) is no sign of life: the stall is still seen", async () => {
+    const { p, r } = await startAndStall(uniqueName("checked"));
+    // One progress report after the restart, then silence: the child keeps
+    // answering with that same report.
+    await p.setLively(r.runId, true);
+    await until(
+      () => taskOf(p, r.taskId),
+      (t) => t?.progress !== null,
+      10_000
+    );
+    await p.setLively(r.runId, false);
+    // The model checks on the task far more often than the stall window.
+    let checking = true;
+    const checks = (async () => {
+      while (checking) {
+        await p.callEngine("refresh", [r.taskId]);
+        await sleep(300);
+      }
+    })();
+    try {
+      await until(
+        () => noticesOf(p),
+        (n) => n.length > 0,
+        30_000
+      );
+    } finally {
+      checking = false;
+      await checks;
+    }
+    expect(await taskOf(p, r.taskId)).toMatchObject({ status: "completed", attempts: 2 });
+    expect((await noticesOf(p)).map((n) => n.status)).toEqual(["completed"]);
+  }, 60_000);
+
   it('with rerun "never" the task fails, saying the run stalled, and the child is stopped', async () => {
     const { p, r, task } = await startAndStall(uniqueName("stall-never"), { rerun: "never" });
     const got = await until(

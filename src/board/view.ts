@@ -2,20 +2,13 @@
 // JSON API returns and what live updates push. Plain data; the page renders
 // every field as text.
 
-import { outputText } from "../engine/notice";
+import { noticeState, outputText } from "../engine/notice";
 import type { BackgroundTask } from "../engine/types";
 import type { BoardTask } from "../wire/board";
 
 export type { BoardTask };
 
 const OUTCOME_PREVIEW_CHARS = 400;
-
-/** Where a task's notices stand, in one word. */
-export function noticeState(task: BackgroundTask): BoardTask["notice"] {
-  if (task.notices.length === 0) return "none";
-  if (task.notices.some((n) => n.state === "failed")) return "failed";
-  return task.notices.every((n) => n.state === "delivered") ? "delivered" : "pending";
-}
 
 export function boardTask(task: BackgroundTask, now = Date.now()): BoardTask {
   const outcome =

@@ -1,7 +1,9 @@
 // What a notice says: the default text of each slot, of a batch and of a
 // digest, and the cut of long output. A host overrides
-// `renderBackgroundNotice` to say it differently.
+// `renderBackgroundNotice` to say it differently. And where a task's notices
+// stand, in one word.
 
+import type { BoardTask } from "../wire/board";
 import type { TaskNoticeSlot, TaskStatus } from "./status";
 import type { BackgroundBatch, BackgroundTask } from "./types";
 
@@ -26,6 +28,13 @@ export type BatchNotice = {
 };
 
 export type BackgroundNotice = TaskNotice | BatchNotice;
+
+/** Where a task's notices stand, in one word (the board and the tools show it). */
+export function noticeState(task: BackgroundTask): BoardTask["notice"] {
+  if (task.notices.length === 0) return "none";
+  if (task.notices.some((n) => n.state === "failed")) return "failed";
+  return task.notices.every((n) => n.state === "delivered") ? "delivered" : "pending";
+}
 
 /** What a host's `onFinish` method receives: a task notice and the slot's idempotency key. */
 export type FinishNotice = TaskNotice & { idempotencyKey: string };

@@ -1,9 +1,8 @@
 // What the tools share: the context they run in, the allow-list lookup, the
 // keys they derive, and the compact view of a task the model reads.
 
-import { noticeState } from "../board/view";
 import type { BackgroundTasks } from "../engine/engine";
-import { outputText } from "../engine/notice";
+import { noticeState, outputText } from "../engine/notice";
 import { MAX_BUDGET_MS } from "../engine/options";
 import type { BackgroundTask } from "../engine/types";
 import { isId, isWellFormed, MAX_ID_LENGTH } from "../engine/validate";

@@ -2,7 +2,7 @@
 // JSON API returns and what live updates push. Plain data; the page renders
 // every field as text.
 
-import { noticeState, outputText } from "../engine/notice";
+import { noticeState, outcomeText } from "../engine/notice";
 import type { BackgroundTask } from "../engine/types";
 import type { BoardTask } from "../wire/board";
 
@@ -11,16 +11,7 @@ export type { BoardTask };
 const OUTCOME_PREVIEW_CHARS = 400;
 
 export function boardTask(task: BackgroundTask, now = Date.now()): BoardTask {
-  const outcome =
-    task.status === "completed"
-      ? outputText(task)
-      : task.status === "failed"
-        ? (task.error ?? "failed")
-        : task.status === "cancelled"
-          ? (task.cancelReason ?? "cancelled")
-          : task.status === "gave_up"
-            ? `given up (${task.giveUpReason ?? "unknown"})`
-            : null;
+  const outcome = outcomeText(task);
   const p = task.progress;
   return {
     id: task.id,

@@ -46,6 +46,22 @@ export function cutText(text: string, max: number, taskId: string): string {
   return `${text.slice(0, max)}\n\n[output cut: ${rest} more characters. Read on with check_background_task { task_id: "${taskId}", offset: ${max} }.]`;
 }
 
+/** An ended task's outcome in words (its output, error or reason); null while it has not ended. */
+export function outcomeText(task: BackgroundTask): string | null {
+  switch (task.status) {
+    case "completed":
+      return outputText(task);
+    case "failed":
+      return task.error ?? "failed";
+    case "cancelled":
+      return task.cancelReason ?? "cancelled";
+    case "gave_up":
+      return `given up (${task.giveUpReason ?? "unknown"})`;
+    default:
+      return null;
+  }
+}
+
 export function outputText(task: BackgroundTask): string {
   if (task.summary) return task.summary;
   if (task.output !== null && task.output !== undefined) return JSON.stringify(task.output);

@@ -12,7 +12,7 @@
 import type { Dispatcher } from "./dispatch";
 import { emit } from "./events";
 import { type EngineContext, logError } from "./host";
-import { outputText } from "./notice";
+import { outcomeText } from "./notice";
 import { type TaskRow, toTask } from "./rows";
 import { isEnded } from "./status";
 import type { ForgetResult, PruneResult } from "./types";
@@ -36,16 +36,7 @@ const SOON_SWEEP_MS = 200;
 const OUTCOME_CHARS = 400;
 
 function outcomeExcerpt(row: TaskRow): string | null {
-  const task = toTask(row, []);
-  const text =
-    task.status === "completed"
-      ? outputText(task)
-      : task.status === "failed"
-        ? (task.error ?? "failed")
-        : task.status === "cancelled"
-          ? (task.cancelReason ?? "cancelled")
-          : `given up (${task.giveUpReason ?? "unknown"})`;
-  return text.slice(0, OUTCOME_CHARS);
+  return outcomeText(toTask(row, []))?.slice(0, OUTCOME_CHARS) ?? null;
 }
 
 export class Retention {

@@ -1,7 +1,7 @@
 // What a notice says: the default text of each slot, of a batch and of a
 // digest, and the cut of long output. A host overrides
-// `renderBackgroundNotice` to say it differently. And where a task's notices
-// stand, in one word.
+// `renderBackgroundNotice` to say it differently. Also the words the board
+// and the tools share: an ended task's outcome, where its notices stand.
 
 import type { BoardTask } from "../wire/board";
 import type { TaskNoticeSlot, TaskStatus } from "./status";
